@@ -1,0 +1,124 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { CallStore } from './call-store';
+import { type Config, loadConfig } from './config';
+import { createDocumentClient } from './dynamodb-client';
+import { InvalidPayloadError, StoreUnavailableError, WebhookError } from './errors';
+import { errorResponse, STORED } from './http-response';
+import { maskAddress } from './phone-mask';
+import { type ReceiveDependencies, receiveCallStatus } from './receive-call-status';
+import { createSigningSecrets } from './signing-secrets';
+
+/** The parts of a Lambda context the service uses. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export type CallStatusHandler = (
+  event: APIGatewayProxyEventV2,
+  context: InvocationContext,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface ServiceOptions {
+  env?: Record<string, string | undefined>;
+  now?: () => number;
+  logger?: Logger;
+  store?: CallStore;
+}
+
+/** Time kept back from the Lambda timeout to log and answer after giving up on DynamoDB. */
+const ANSWER_MARGIN_MS = 1000;
+
+/**
+ * Builds the webhook's handler once per container: config, clients and logger are created here, not per
+ * request. A configuration error does not crash the container: every request then answers 503 and logs its
+ * body, so nothing FreeClimb sent is lost while the deployment is being fixed.
+ */
+export function createCallStatusHandler(options: ServiceOptions = {}): CallStatusHandler {
+  const logger = options.logger ?? new Logger();
+  const now = options.now ?? Date.now;
+  let config: Config;
+  try {
+    config = loadConfig(options.env ?? process.env);
+  } catch (error) {
+    logger.error('Invalid configuration: every delivery will be answered 503', { error });
+    return async (event) => {
+      const failure = new StoreUnavailableError('The service is not configured', { cause: error });
+      logFailure(logger, failure, event);
+      return errorResponse(failure);
+    };
+  }
+  const store: CallStore = options.store ?? {
+    doc: createDocumentClient(),
+    callsTable: config.callsTable,
+    rejectedTable: config.rejectedTable,
+  };
+  let ssm: SSMClient | undefined;
+  const secrets =
+    config.signing.kind === 'disabled'
+      ? undefined
+      : createSigningSecrets(config.signing, () => (ssm ??= new SSMClient({})), now);
+  if (secrets === undefined) {
+    logger.warn('Signature verification is switched off (local development only)');
+  }
+
+  return async (event, context) => {
+    const deps: ReceiveDependencies = {
+      store,
+      secrets,
+      toleranceSeconds: config.toleranceSeconds,
+      retentionDays: config.retentionDays,
+      maxBodyBytes: config.maxBodyBytes,
+      abortSignal: AbortSignal.timeout(Math.max(context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS, 1)),
+    };
+    try {
+      const receipt = await receiveCallStatus(
+        {
+          headers: event.headers ?? {},
+          body: event.body,
+          isBase64Encoded: event.isBase64Encoded,
+          receivedAtMs: now(),
+        },
+        deps,
+      );
+      const { payload } = receipt;
+      logger.info('Delivery stored', {
+        outcome: receipt.outcome,
+        status: STORED.statusCode,
+        callId: payload.callId,
+        parentCallId: payload.parentCallId ?? undefined,
+        callStatus: payload.callStatus,
+        from: maskAddress(payload.from),
+        to: maskAddress(payload.to),
+        rejectionId: receipt.rejectionId,
+      });
+      return STORED;
+    } catch (error) {
+      logFailure(logger, error, event);
+      return errorResponse(error);
+    }
+  };
+}
+
+/** One line per refused delivery; server-side failures carry the raw body so the delivery can be replayed. */
+function logFailure(logger: Logger, error: unknown, event: APIGatewayProxyEventV2): void {
+  if (error instanceof WebhookError && error.statusCode < 500) {
+    logger.warn('Delivery refused', {
+      outcome: error.outcome,
+      status: error.statusCode,
+      reason: error.message,
+      issues: error instanceof InvalidPayloadError ? error.issues : undefined,
+      callId: error.callId,
+      rejectionId: error.rejectionId,
+    });
+    return;
+  }
+  logger.error('Delivery not stored: replay it from this line', {
+    outcome: error instanceof WebhookError ? error.outcome : 'internal-error',
+    status: errorResponse(error).statusCode,
+    error,
+    rawBody: event.body,
+    isBase64Encoded: event.isBase64Encoded,
+  });
+}

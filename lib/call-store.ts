@@ -1,0 +1,119 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { CallRecord } from './call-record';
+import type { RejectedDelivery } from './rejected-delivery';
+
+/** Name of the sparse index that lists the legs a call created. */
+export const LEGS_INDEX = 'parentCallId-index';
+
+export interface CallStore {
+  doc: DynamoDBDocumentClient;
+  callsTable: string;
+  rejectedTable: string;
+}
+
+export interface StoreOptions {
+  /** Aborts the call (and its retries) so the caller can still answer in time. */
+  abortSignal?: AbortSignal;
+}
+
+export type SaveOutcome =
+  | { outcome: 'stored' }
+  | { outcome: 'duplicate' }
+  | { outcome: 'conflict'; existing: CallRecord };
+
+/**
+ * Writes a call record once: a conditional put on `callId`. A second delivery of the same bytes is a
+ * duplicate; a different body under a stored `callId` is a conflict, and the stored item is never changed.
+ */
+export async function saveCallRecord(
+  store: CallStore,
+  record: CallRecord,
+  options: StoreOptions = {},
+): Promise<SaveOutcome> {
+  let existing: CallRecord | undefined;
+  try {
+    await store.doc.send(
+      new PutCommand({
+        TableName: store.callsTable,
+        Item: record,
+        ConditionExpression: 'attribute_not_exists(callId)',
+        // Real DynamoDB returns the stored item here, sparing a read; local engines may not.
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+      { abortSignal: options.abortSignal },
+    );
+    return { outcome: 'stored' };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) {
+      throw error;
+    }
+    existing = error.Item === undefined ? undefined : (unmarshall(error.Item) as CallRecord);
+  }
+  existing ??= await getCall(store, record.callId, { ...options, consistentRead: true });
+  if (existing === undefined) {
+    // Only a TTL deletion between the two calls gets here; writing again keeps the promise of one item.
+    return saveCallRecord(store, record, options);
+  }
+  return existing.rawBody === record.rawBody ? { outcome: 'duplicate' } : { outcome: 'conflict', existing };
+}
+
+/** Reads one call leg by id, or undefined when there is none. */
+export async function getCall(
+  store: CallStore,
+  callId: string,
+  options: StoreOptions & { consistentRead?: boolean } = {},
+): Promise<CallRecord | undefined> {
+  const result = await store.doc.send(
+    new GetCommand({ TableName: store.callsTable, Key: { callId }, ConsistentRead: options.consistentRead }),
+    { abortSignal: options.abortSignal },
+  );
+  return result.Item as CallRecord | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page; absent on the last page. */
+  cursor?: string;
+}
+
+/** Lists the legs a call created, oldest first, one page at a time. */
+export async function listLegs(
+  store: CallStore,
+  parentCallId: string,
+  options: StoreOptions & { limit?: number; cursor?: string } = {},
+): Promise<Page<CallRecord>> {
+  const result = await store.doc.send(
+    new QueryCommand({
+      TableName: store.callsTable,
+      IndexName: LEGS_INDEX,
+      KeyConditionExpression: 'parentCallId = :parent',
+      ExpressionAttributeValues: { ':parent': parentCallId },
+      ScanIndexForward: true,
+      Limit: options.limit,
+      ExclusiveStartKey: decodeCursor(options.cursor),
+    }),
+    { abortSignal: options.abortSignal },
+  );
+  return { items: (result.Items ?? []) as CallRecord[], cursor: encodeCursor(result.LastEvaluatedKey) };
+}
+
+/** Keeps an authentic delivery that could not become a call record. */
+export async function saveRejectedDelivery(
+  store: CallStore,
+  rejected: RejectedDelivery,
+  options: StoreOptions = {},
+): Promise<void> {
+  await store.doc.send(new PutCommand({ TableName: store.rejectedTable, Item: rejected }), {
+    abortSignal: options.abortSignal,
+  });
+}
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key === undefined ? undefined : Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  return cursor === undefined ? undefined : JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+}

@@ -1,0 +1,29 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Retry and timeout budget of every DynamoDB call. Worst case one call takes about
+ * maxAttempts × (connectionTimeout + requestTimeout) plus short back-offs: ~9.5 s, inside the function's 15 s
+ * timeout and API Gateway's 30 s, so a failing database still gets a 503 (and a logged body) in time.
+ */
+export const DYNAMODB_RETRY_BUDGET = {
+  maxAttempts: 3,
+  connectionTimeoutMs: 1000,
+  requestTimeoutMs: 2000,
+} as const;
+
+/**
+ * A document client with bounded retries and timeouts. Endpoint and region come from the standard AWS
+ * settings (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB` for a local engine).
+ */
+export function createDocumentClient(): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    maxAttempts: DYNAMODB_RETRY_BUDGET.maxAttempts,
+    requestHandler: {
+      connectionTimeout: DYNAMODB_RETRY_BUDGET.connectionTimeoutMs,
+      requestTimeout: DYNAMODB_RETRY_BUDGET.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}

@@ -1,0 +1,182 @@
+import * as v from 'valibot';
+import { toCallRecord } from './call-record';
+import { CallId, type CallStatusWebhook, parseCallStatusWebhook } from './call-status-webhook';
+import { type CallStore, type SaveOutcome, saveCallRecord, saveRejectedDelivery } from './call-store';
+import type { Delivery } from './delivery';
+import {
+  InvalidPayloadError,
+  MalformedBodyError,
+  SignatureError,
+  StoreUnavailableError,
+  UnsupportedMediaTypeError,
+  type ValidationIssue,
+  type WebhookError,
+} from './errors';
+import { findHostileStructure, parseJsonBody } from './json-body';
+import { readRawBody } from './raw-body';
+import { type RejectionReason, toRejectedDelivery } from './rejected-delivery';
+import { SIGNATURE_HEADER, verifySignature } from './signature';
+import type { SigningSecrets } from './signing-secrets';
+
+/** One HTTP delivery, already lifted out of its API Gateway event. */
+export interface WebhookRequest {
+  /** Header names lower-cased, as HTTP APIs deliver them. */
+  headers: Record<string, string | undefined>;
+  body?: string;
+  isBase64Encoded: boolean;
+  receivedAtMs: number;
+}
+
+export interface ReceiveDependencies {
+  store: CallStore;
+  /** Undefined only when verification was switched off for local development. */
+  secrets: SigningSecrets | undefined;
+  toleranceSeconds: number;
+  retentionDays: number;
+  maxBodyBytes: number;
+  /** Fires when the answer must be given now; DynamoDB calls are abandoned then. */
+  abortSignal?: AbortSignal;
+}
+
+export interface Receipt {
+  outcome: SaveOutcome['outcome'];
+  payload: CallStatusWebhook;
+  /** Set on a conflict: where the differing delivery was kept. */
+  rejectionId?: string;
+}
+
+/**
+ * Decides what happens to one callStatus delivery: verify, parse, validate, store once.
+ * Resolves when the record is durably stored (or already was); otherwise throws a {@link WebhookError}
+ * whose status the caller answers with. Authentic deliveries that cannot be stored as a call record are kept
+ * in the rejected table first; if even that fails, the error is a 503.
+ */
+export async function receiveCallStatus(
+  request: WebhookRequest,
+  deps: ReceiveDependencies,
+): Promise<Receipt> {
+  const rawBody = readRawBody(request.body, request.isBase64Encoded, deps.maxBodyBytes);
+  const delivery: Delivery = {
+    receivedAtMs: request.receivedAtMs,
+    rawBody,
+    signedAt: await authenticate(request, rawBody, deps),
+  };
+  const contentType = request.headers['content-type'];
+  const reject = async (
+    error: WebhookError,
+    reason: RejectionReason,
+    issues: ValidationIssue[],
+    callId?: string,
+  ) => {
+    error.rejectionId = await quarantine(delivery, { reason, issues, callId, contentType }, deps);
+    error.callId = callId;
+    return error;
+  };
+
+  if (!isJsonMediaType(contentType)) {
+    const error = new UnsupportedMediaTypeError('Content-Type must be application/json');
+    throw await reject(error, 'unsupported-media-type', [{ path: '', message: error.message }]);
+  }
+  let json: unknown;
+  try {
+    json = parseJsonBody(rawBody);
+  } catch (error) {
+    if (error instanceof MalformedBodyError) {
+      throw await reject(error, 'malformed', [{ path: '', message: error.message }]);
+    }
+    throw error;
+  }
+  const hostile = findHostileStructure(json);
+  const parsed =
+    hostile === undefined ? parseCallStatusWebhook(json) : { ok: false as const, issues: [hostile] };
+  if (!parsed.ok) {
+    throw await reject(new InvalidPayloadError(parsed.issues), 'invalid', parsed.issues, callIdOf(json));
+  }
+
+  const record = toCallRecord(parsed.payload, delivery, deps.retentionDays);
+  let saved: SaveOutcome;
+  try {
+    saved = await saveCallRecord(deps.store, record, { abortSignal: deps.abortSignal });
+  } catch (error) {
+    throw new StoreUnavailableError('Could not store the call record', { cause: error });
+  }
+  if (saved.outcome !== 'conflict') {
+    return { outcome: saved.outcome, payload: parsed.payload };
+  }
+  const issue = {
+    path: 'callId',
+    message: 'is already stored with a different body; the stored record is kept',
+  };
+  const rejectionId = await quarantine(
+    delivery,
+    { reason: 'conflict', issues: [issue], callId: record.callId, contentType },
+    deps,
+  );
+  return { outcome: 'conflict', payload: parsed.payload, rejectionId };
+}
+
+/** Returns the signature's time, or undefined when verification is off; throws 401 or 503. */
+async function authenticate(
+  request: WebhookRequest,
+  rawBody: Buffer,
+  deps: ReceiveDependencies,
+): Promise<number | undefined> {
+  if (deps.secrets === undefined) {
+    return undefined;
+  }
+  const verify = (secrets: readonly string[]) =>
+    verifySignature({
+      header: request.headers[SIGNATURE_HEADER],
+      rawBody,
+      secrets,
+      toleranceSeconds: deps.toleranceSeconds,
+      nowMs: request.receivedAtMs,
+    });
+  const secrets = await readSecrets(deps.secrets, false);
+  try {
+    return verify(secrets);
+  } catch (error) {
+    if (!(error instanceof SignatureError && error.reason === 'mismatch')) {
+      throw error;
+    }
+    // The secret may have been rotated since this container read it: read again (rate-limited) and retry.
+    const fresh = await readSecrets(deps.secrets, true);
+    if (fresh === secrets) {
+      throw error;
+    }
+    return verify(fresh);
+  }
+}
+
+async function readSecrets(secrets: SigningSecrets, refresh: boolean): Promise<string[]> {
+  try {
+    return await secrets({ refresh });
+  } catch (error) {
+    throw new StoreUnavailableError('Could not read the signing secret', { cause: error });
+  }
+}
+
+async function quarantine(
+  delivery: Delivery,
+  rejection: Parameters<typeof toRejectedDelivery>[1],
+  deps: ReceiveDependencies,
+): Promise<string> {
+  const item = toRejectedDelivery(delivery, rejection, deps.retentionDays);
+  try {
+    await saveRejectedDelivery(deps.store, item, { abortSignal: deps.abortSignal });
+  } catch (error) {
+    throw new StoreUnavailableError('Could not keep the rejected delivery', { cause: error });
+  }
+  return item.rejectionId;
+}
+
+function isJsonMediaType(contentType: string | undefined): boolean {
+  const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase();
+  return mediaType === 'application/json';
+}
+
+function callIdOf(json: unknown): string | undefined {
+  const callId =
+    typeof json === 'object' && json !== null ? (json as Record<string, unknown>).callId : undefined;
+  return v.is(CallId, callId) ? callId : undefined;
+}
