@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CallRecord } from './call-record';
-import type { RejectedDelivery } from './rejected-delivery';
+import { type RejectedDelivery, receivedDateOf } from './rejected-delivery';
 
 /** Name of the sparse index that lists the legs a call created. */
 export const LEGS_INDEX = 'parentCallId-index';
@@ -108,6 +108,43 @@ export async function saveRejectedDelivery(
   await store.doc.send(new PutCommand({ TableName: store.rejectedTable, Item: rejected }), {
     abortSignal: options.abortSignal,
   });
+}
+
+/** Reads one rejected delivery by its id (`<ISO receive time>#<digest>`). */
+export async function getRejectedDelivery(
+  store: CallStore,
+  rejectionId: string,
+  options: StoreOptions = {},
+): Promise<RejectedDelivery | undefined> {
+  const result = await store.doc.send(
+    new GetCommand({
+      TableName: store.rejectedTable,
+      Key: { receivedDate: receivedDateOf(rejectionId), rejectionId },
+      ConsistentRead: true,
+    }),
+    { abortSignal: options.abortSignal },
+  );
+  return result.Item as RejectedDelivery | undefined;
+}
+
+/** Lists the deliveries rejected on one UTC day (`YYYY-MM-DD`), newest first, one page at a time. */
+export async function listRejectedDeliveries(
+  store: CallStore,
+  receivedDate: string,
+  options: StoreOptions & { limit?: number; cursor?: string } = {},
+): Promise<Page<RejectedDelivery>> {
+  const result = await store.doc.send(
+    new QueryCommand({
+      TableName: store.rejectedTable,
+      KeyConditionExpression: 'receivedDate = :day',
+      ExpressionAttributeValues: { ':day': receivedDate },
+      ScanIndexForward: false,
+      Limit: options.limit,
+      ExclusiveStartKey: decodeCursor(options.cursor),
+    }),
+    { abortSignal: options.abortSignal },
+  );
+  return { items: (result.Items ?? []) as RejectedDelivery[], cursor: encodeCursor(result.LastEvaluatedKey) };
 }
 
 function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {

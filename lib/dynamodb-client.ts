@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -16,7 +16,7 @@ export const DYNAMODB_RETRY_BUDGET = {
  * A document client with bounded retries and timeouts. Endpoint and region come from the standard AWS
  * settings (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB` for a local engine).
  */
-export function createDocumentClient(): DynamoDBDocumentClient {
+export function createDocumentClient(overrides: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     maxAttempts: DYNAMODB_RETRY_BUDGET.maxAttempts,
     requestHandler: {
@@ -24,6 +24,7 @@ export function createDocumentClient(): DynamoDBDocumentClient {
       requestTimeout: DYNAMODB_RETRY_BUDGET.requestTimeoutMs,
       throwOnRequestTimeout: true,
     },
+    ...overrides,
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
