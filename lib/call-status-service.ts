@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { CallStore } from './call-store';
 import { type Config, loadConfig } from './config';
+import { countOutcome, createMetrics } from './delivery-metrics';
 import { createDocumentClient } from './dynamodb-client';
 import { InvalidPayloadError, StoreUnavailableError, WebhookError } from './errors';
 import { errorResponse, STORED } from './http-response';
@@ -24,6 +26,7 @@ export interface ServiceOptions {
   env?: Record<string, string | undefined>;
   now?: () => number;
   logger?: Logger;
+  metrics?: Metrics;
   store?: CallStore;
 }
 
@@ -37,6 +40,7 @@ const ANSWER_MARGIN_MS = 1000;
  */
 export function createCallStatusHandler(options: ServiceOptions = {}): CallStatusHandler {
   const logger = options.logger ?? new Logger();
+  const metrics = options.metrics ?? createMetrics();
   const now = options.now ?? Date.now;
   let config: Config;
   try {
@@ -46,6 +50,7 @@ export function createCallStatusHandler(options: ServiceOptions = {}): CallStatu
     return async (event) => {
       const failure = new StoreUnavailableError('The service is not configured', { cause: error });
       logFailure(logger, failure, event);
+      countOutcome(metrics, failure.outcome);
       return errorResponse(failure);
     };
   }
@@ -93,9 +98,11 @@ export function createCallStatusHandler(options: ServiceOptions = {}): CallStatu
         to: maskAddress(payload.to),
         rejectionId: receipt.rejectionId,
       });
+      countOutcome(metrics, receipt.outcome);
       return STORED;
     } catch (error) {
       logFailure(logger, error, event);
+      countOutcome(metrics, outcomeOf(error));
       return errorResponse(error);
     }
   };
@@ -115,10 +122,14 @@ function logFailure(logger: Logger, error: unknown, event: APIGatewayProxyEventV
     return;
   }
   logger.error('Delivery not stored: replay it from this line', {
-    outcome: error instanceof WebhookError ? error.outcome : 'internal-error',
+    outcome: outcomeOf(error),
     status: errorResponse(error).statusCode,
     error,
     rawBody: event.body,
     isBase64Encoded: event.isBase64Encoded,
   });
+}
+
+function outcomeOf(error: unknown): string {
+  return error instanceof WebhookError ? error.outcome : 'internal-error';
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createCallStatusHandler } from '../../lib/call-status-service';
 import { getRejectedDelivery, listLegs } from '../../lib/call-store';
+import { createMetrics } from '../../lib/delivery-metrics';
 import { createDocumentClient } from '../../lib/dynamodb-client';
 import { infoLogger, withCapturedLogs } from '../support/captured-logs';
 import {
@@ -408,6 +410,36 @@ describe('logging', () => {
   });
 });
 
+describe('metrics', () => {
+  test.each([
+    ['a stored delivery', 'CallRecordStored', (body: Buffer) => signedEvent(body)],
+    [
+      'a forged delivery',
+      'Unauthorized',
+      (body: Buffer) => signedEvent(body, { secrets: ['sigsec_forged'] }),
+    ],
+    [
+      'an invalid delivery',
+      'DeliveryRejected',
+      (body: Buffer) => signedEvent(body.toString().replace('"inbound"', '"x"')),
+    ],
+  ])('%s is counted as %s in an embedded-metric log line', async (_name, metricName, makeEvent) => {
+    // Prepare
+    const metrics = enabledMetrics();
+    const counted = createCallStatusHandler({ env: testEnv(), now, metrics });
+    const body = withFreshIds(bodyFixture('completed-inbound'));
+
+    // Act
+    const { logs } = await withCapturedLogs(() => counted(makeEvent(body), lambdaContext));
+
+    // Assess
+    const emf = logs.filter((line) => line._aws !== undefined);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ [metricName]: 1 });
+    expect(JSON.stringify(emf[0])).toContain('"Namespace":"FreeClimbCallRecords"');
+  });
+});
+
 describe('local development without verification', () => {
   test('stores unsigned deliveries only when explicitly switched off', async () => {
     // Prepare
@@ -464,6 +496,21 @@ describe('legs of a call', () => {
     expect(pages).toBeGreaterThanOrEqual(3);
   });
 });
+
+/** A Metrics instance that writes even though the test environment switches metrics off. */
+function enabledMetrics(): Metrics {
+  const previous = process.env.POWERTOOLS_METRICS_DISABLED;
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  try {
+    return createMetrics();
+  } finally {
+    if (previous === undefined) {
+      delete process.env.POWERTOOLS_METRICS_DISABLED;
+    } else {
+      process.env.POWERTOOLS_METRICS_DISABLED = previous;
+    }
+  }
+}
 
 async function closedPort(): Promise<number> {
   const server = createServer();
