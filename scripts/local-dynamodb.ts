@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -43,6 +44,7 @@ export const DUMMY_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
  * `dataDir` from an earlier run) are kept as they are. Rejects with the `listen` error (e.g. EADDRINUSE).
  */
 export async function startLocalDynamoDb(options: LocalDynamoDbOptions): Promise<LocalDynamoDb> {
+  if (options.dataDir) await assertDataDirAvailable(options.dataDir);
   // Loaded lazily so that merely importing this module (e.g. for its types) does not load LevelDB.
   const dynalite = require('dynalite') as DynaliteFactory;
   // createTableMs 0: tables are ACTIVE at once, so writes can follow CreateTable without waiting.
@@ -68,6 +70,38 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions): Promise
     throw error;
   }
   return { endpoint, port, close };
+}
+
+/** Thrown when another process (usually another `npm start`) holds the LevelDB directory. */
+export class DataDirLockedError extends Error {
+  constructor(readonly dataDir: string) {
+    super(`${dataDir} is in use by another process`);
+    this.name = 'DataDirLockedError';
+  }
+}
+
+/**
+ * dynalite opens its store lazily and, if the directory is locked, crashes the process on the first
+ * request. Opening it once here, with the very `level` module dynalite uses, turns that into an error.
+ */
+async function assertDataDirAvailable(dataDir: string): Promise<void> {
+  const levelPath = require.resolve('level', { paths: [path.dirname(require.resolve('dynalite'))] });
+  const { Level } = require(levelPath) as { Level: new (location: string) => LevelStore };
+  const store = new Level(dataDir);
+  try {
+    await store.open();
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED')
+      throw new DataDirLockedError(dataDir);
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+interface LevelStore {
+  open(): Promise<void>;
+  close(): Promise<void>;
 }
 
 async function createTables(

@@ -1,0 +1,242 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import {
+  DataDirLockedError,
+  DUMMY_CREDENTIALS,
+  type LocalDynamoDb,
+  startLocalDynamoDb,
+} from './local-dynamodb';
+import { type HttpApiHandler, type LocalServer, startLocalServer } from './local-server';
+import { PROJECT_ROOT, readServiceDefinition, type ServiceDefinition } from './service-definition';
+
+/**
+ * `npm start`: the webhook on this machine with nothing but Node. It reads stage `local` of serverless.yml,
+ * embeds dynalite with the same tables, gives the handler the environment Lambda would, and serves the
+ * same route through the local API Gateway stand-in.
+ *
+ * Settings (environment): PORT (3000), DYNAMODB_PORT (8000), DYNAMODB_DATA_DIR (.data/dynamodb),
+ * DYNAMODB_IN_MEMORY=1 or --in-memory (no files), FREECLIMB_SIGNING_SECRET (else a throwaway one).
+ */
+
+const STAGE = 'local';
+/** Variables that only the AWS deployment uses: locally the signing secret comes from the environment. */
+const AWS_ONLY_VARIABLES = new Set(['FREECLIMB_SIGNING_SECRET_PARAMETER', 'NODE_OPTIONS']);
+
+class StartError extends Error {}
+
+async function main(): Promise<void> {
+  // Lambda runs Node 22; the SDK's warning about this machine's older Node is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const settings = readSettings();
+  const definition = await readServiceDefinition(STAGE);
+
+  if (settings.dataDir) mkdirSync(settings.dataDir, { recursive: true });
+  const dynamodb = await startLocalDynamoDb({
+    port: settings.dynamodbPort,
+    dataDir: settings.dataDir,
+    tables: definition.tables,
+    region: definition.region,
+  }).catch((error: unknown) => {
+    throw describeStartFailure(error, `DynamoDB port ${settings.dynamodbPort}`, 'DYNAMODB_PORT');
+  });
+
+  let server: LocalServer | undefined;
+  try {
+    const secret = configureEnvironment(definition, dynamodb);
+    const handler = await loadHandler(definition.handler);
+    server = await startLocalServer({
+      port: settings.port,
+      handler,
+      route: definition.route,
+      functionTimeoutSeconds: definition.functionTimeoutSeconds,
+      functionName: definition.functionName,
+      logRequest: (line) => console.log(line),
+    }).catch((error: unknown) => {
+      throw describeStartFailure(error, `Port ${settings.port}`, 'PORT');
+    });
+    printBanner(definition, dynamodb, server, settings, secret);
+  } catch (error) {
+    await dynamodb.close().catch(() => undefined);
+    throw error;
+  }
+  stopOnSignals(server, dynamodb);
+}
+
+interface Settings {
+  port: number;
+  dynamodbPort: number;
+  /** Absent: in memory. */
+  dataDir?: string;
+}
+
+function readSettings(): Settings {
+  const inMemory = process.argv.includes('--in-memory') || process.env.DYNAMODB_IN_MEMORY === '1';
+  return {
+    port: portFrom('PORT', 3000),
+    dynamodbPort: portFrom('DYNAMODB_PORT', 8000),
+    dataDir: inMemory
+      ? undefined
+      : path.resolve(PROJECT_ROOT, process.env.DYNAMODB_DATA_DIR || path.join('.data', 'dynamodb')),
+  };
+}
+
+function portFrom(variable: string, fallback: number): number {
+  const value = process.env[variable];
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StartError(`${variable}=${value} is not a port number (0–65535)`);
+  }
+  return port;
+}
+
+interface SigningSecret {
+  value: string;
+  /** Generated here, so it is safe (and necessary) to print it. */
+  generated: boolean;
+}
+
+/**
+ * Gives the handler the environment Lambda would (from the service definition), pointed at the embedded
+ * engine. Must run before the handler is imported: it reads its configuration at module load.
+ */
+function configureEnvironment(definition: ServiceDefinition, dynamodb: LocalDynamoDb): SigningSecret {
+  for (const [name, value] of Object.entries(definition.environment)) {
+    if (AWS_ONLY_VARIABLES.has(name)) continue;
+    // A value set in the shell wins (e.g. POWERTOOLS_LOG_LEVEL=DEBUG npm start), except the table names,
+    // which must be the tables just created.
+    if (process.env[name] === undefined || name === 'CALLS_TABLE' || name === 'REJECTED_TABLE') {
+      process.env[name] = value;
+    }
+  }
+  // With a parameter name set the handler would go to SSM; unset, it uses FREECLIMB_SIGNING_SECRET.
+  delete process.env.FREECLIMB_SIGNING_SECRET_PARAMETER;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
+  process.env.AWS_REGION = definition.region || 'us-east-1';
+  // Never let real credentials from the shell travel along, even to a local engine.
+  process.env.AWS_ACCESS_KEY_ID = DUMMY_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = DUMMY_CREDENTIALS.secretAccessKey;
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+
+  const supplied = process.env.FREECLIMB_SIGNING_SECRET;
+  if (supplied) return { value: supplied, generated: false };
+  const value = `sigsec_${randomBytes(24).toString('hex')}`;
+  process.env.FREECLIMB_SIGNING_SECRET = value;
+  return { value, generated: true };
+}
+
+/** Imports `handlers/x.handler` (serverless.yml's notation) from the project. */
+async function loadHandler(reference: string): Promise<HttpApiHandler> {
+  const separator = reference.lastIndexOf('.');
+  const modulePath = path.join(PROJECT_ROOT, reference.slice(0, separator));
+  const exportName = reference.slice(separator + 1);
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = await import(modulePath);
+  } catch (error) {
+    throw new StartError(`The handler ${reference} failed to load: ${messageOf(error)}`);
+  }
+  const handler = loaded[exportName];
+  if (typeof handler !== 'function') {
+    throw new StartError(`${reference}: the module has no exported function "${exportName}"`);
+  }
+  return handler as HttpApiHandler;
+}
+
+function printBanner(
+  definition: ServiceDefinition,
+  dynamodb: LocalDynamoDb,
+  server: LocalServer,
+  settings: Settings,
+  secret: SigningSecret,
+): void {
+  const webhookUrl = `http://localhost:${server.port}${definition.route.path}`;
+  const [callsTable, rejectedTable] = [
+    definition.environment.CALLS_TABLE,
+    definition.environment.REJECTED_TABLE,
+  ];
+  const data = settings.dataDir
+    ? `${path.relative(process.cwd(), settings.dataDir) || '.'} (kept between runs; --in-memory for a clean start)`
+    : 'in memory (gone when this process stops)';
+  const secretLine = secret.generated
+    ? `${secret.value} (throwaway, generated for this run; set FREECLIMB_SIGNING_SECRET to choose one)`
+    : 'from FREECLIMB_SIGNING_SECRET (not shown)';
+  const secretForCommand = secret.generated ? secret.value : '"$FREECLIMB_SIGNING_SECRET"';
+  const awsEnv = `AWS_ACCESS_KEY_ID=${DUMMY_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${DUMMY_CREDENTIALS.secretAccessKey}`;
+
+  console.log(`
+FreeClimb call records, running locally (stage ${definition.stage})
+
+  Webhook         ${definition.route.method} ${webhookUrl}
+  Calls table     ${callsTable}
+  Rejected table  ${rejectedTable}
+  DynamoDB        ${dynamodb.endpoint} (dynalite; any credentials work)
+  Data            ${data}
+  Signing secret  ${secretLine}
+
+Send a correctly signed sample:
+  FREECLIMB_SIGNING_SECRET=${secretForCommand} npm run send-sample -- --url ${webhookUrl}
+
+Read the stored calls:
+  ${awsEnv} aws dynamodb scan --endpoint-url ${dynamodb.endpoint} --region ${process.env.AWS_REGION} --table-name ${callsTable}
+
+Ctrl-C stops.
+`);
+}
+
+/** Ctrl-C or SIGTERM: stop taking requests, let dynalite flush, exit 0. A second signal exits at once. */
+function stopOnSignals(server: LocalServer, dynamodb: LocalDynamoDb): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    server
+      .close()
+      .then(() => dynamodb.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(`Could not stop cleanly: ${messageOf(error)}`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/** Turns the usual start-up failures into one line that says what to do. */
+function describeStartFailure(error: unknown, what: string, variable: string): Error {
+  const code = (error as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    return new StartError(
+      `${what} is already in use (another npm start?): stop it, or set ${variable}=<port>`,
+    );
+  }
+  if (code === 'EACCES') {
+    return new StartError(`${what} needs privileges: set ${variable} to a port above 1023`);
+  }
+  if (error instanceof DataDirLockedError) {
+    const where = path.relative(process.cwd(), error.dataDir) || error.dataDir;
+    return new StartError(
+      `${where} is in use by another process (another npm start?): stop it, set DYNAMODB_DATA_DIR, or use --in-memory`,
+    );
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+main().catch((error: unknown) => {
+  // Expected failures get one line; anything else keeps its stack for whoever has to fix it.
+  console.error(error instanceof StartError ? `npm start: ${error.message}` : error);
+  process.exit(1);
+});
