@@ -7,6 +7,7 @@ import {
   type LocalDynamoDb,
   startLocalDynamoDb,
 } from './local-dynamodb';
+import { applyLocalEnvironment } from './local-environment';
 import { type HttpApiHandler, type LocalServer, startLocalServer } from './local-server';
 import { PROJECT_ROOT, readServiceDefinition, type ServiceDefinition } from './service-definition';
 
@@ -20,8 +21,6 @@ import { PROJECT_ROOT, readServiceDefinition, type ServiceDefinition } from './s
  */
 
 const STAGE = 'local';
-/** Variables that only the AWS deployment uses: locally the signing secret comes from the environment. */
-const AWS_ONLY_VARIABLES = new Set(['FREECLIMB_SIGNING_SECRET_PARAMETER', 'NODE_OPTIONS']);
 
 class StartError extends Error {}
 
@@ -98,28 +97,11 @@ interface SigningSecret {
 }
 
 /**
- * Gives the handler the environment Lambda would (from the service definition), pointed at the embedded
- * engine. Must run before the handler is imported: it reads its configuration at module load.
+ * The Lambda environment from the service definition, pointed at the embedded engine, plus the signing
+ * secret: the user's, or a throwaway one. Must run before the handler is imported.
  */
 function configureEnvironment(definition: ServiceDefinition, dynamodb: LocalDynamoDb): SigningSecret {
-  for (const [name, value] of Object.entries(definition.environment)) {
-    if (AWS_ONLY_VARIABLES.has(name)) continue;
-    // A value set in the shell wins (e.g. POWERTOOLS_LOG_LEVEL=DEBUG npm start), except the table names,
-    // which must be the tables just created.
-    if (process.env[name] === undefined || name === 'CALLS_TABLE' || name === 'REJECTED_TABLE') {
-      process.env[name] = value;
-    }
-  }
-  // With a parameter name set the handler would go to SSM; unset, it uses FREECLIMB_SIGNING_SECRET.
-  delete process.env.FREECLIMB_SIGNING_SECRET_PARAMETER;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
-  process.env.AWS_REGION = definition.region || 'us-east-1';
-  // Never let real credentials from the shell travel along, even to a local engine.
-  process.env.AWS_ACCESS_KEY_ID = DUMMY_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = DUMMY_CREDENTIALS.secretAccessKey;
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-
+  applyLocalEnvironment(definition, dynamodb.endpoint);
   const supplied = process.env.FREECLIMB_SIGNING_SECRET;
   if (supplied) return { value: supplied, generated: false };
   const value = `sigsec_${randomBytes(24).toString('hex')}`;
