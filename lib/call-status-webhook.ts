@@ -105,7 +105,7 @@ export const CallStatusWebhook = v.object(
       ),
     ),
     recordingId: emptyOr(RecordingId),
-    recordingDurationSec: v.nullish(Seconds),
+    recordingDurationSec: emptyOr(Seconds),
     parentCallId: v.nullish(CallId),
   },
   // valibot reports a missing key with the object's message, so that case gets its own words.

@@ -261,6 +261,7 @@ describe('recording fields', () => {
     ['recordingDurationSec', 'absent', undefined],
     ['recordingDurationSec', 'null', null],
     ['recordingDurationSec', 'zero', 0],
+    ['recordingDurationSec', 'empty', ''],
     ['recordingDurationSec', 'valid', 88],
   ])('%s accepts %s', (key, _name, value) => {
     // Prepare
