@@ -1,18 +1,15 @@
-import * as v from 'valibot';
 import { toCallRecord } from './call-record';
-import { CallId, type CallStatusWebhook, parseCallStatusWebhook } from './call-status-webhook';
+import { checkCallStatusBody } from './call-status-body';
+import type { CallStatusWebhook } from './call-status-webhook';
 import { type CallStore, type SaveOutcome, saveCallRecord, saveRejectedDelivery } from './call-store';
 import type { Delivery } from './delivery';
 import {
-  InvalidPayloadError,
-  MalformedBodyError,
   SignatureError,
   StoreUnavailableError,
   UnsupportedMediaTypeError,
   type ValidationIssue,
   type WebhookError,
 } from './errors';
-import { findHostileStructure, parseJsonBody } from './json-body';
 import { readRawBody } from './raw-body';
 import { type RejectionReason, toRejectedDelivery } from './rejected-delivery';
 import { SIGNATURE_HEADER, verifySignature } from './signature';
@@ -77,23 +74,12 @@ export async function receiveCallStatus(
     const error = new UnsupportedMediaTypeError('Content-Type must be application/json');
     throw await reject(error, 'unsupported-media-type', [{ path: '', message: error.message }]);
   }
-  let json: unknown;
-  try {
-    json = parseJsonBody(rawBody);
-  } catch (error) {
-    if (error instanceof MalformedBodyError) {
-      throw await reject(error, 'malformed', [{ path: '', message: error.message }]);
-    }
-    throw error;
-  }
-  const hostile = findHostileStructure(json);
-  const parsed =
-    hostile === undefined ? parseCallStatusWebhook(json) : { ok: false as const, issues: [hostile] };
-  if (!parsed.ok) {
-    throw await reject(new InvalidPayloadError(parsed.issues), 'invalid', parsed.issues, callIdOf(json));
+  const checked = checkCallStatusBody(rawBody);
+  if (!checked.ok) {
+    throw await reject(checked.error, checked.reason, checked.issues, checked.callId);
   }
 
-  const record = toCallRecord(parsed.payload, delivery, deps.retentionDays);
+  const record = toCallRecord(checked.payload, delivery, deps.retentionDays);
   let saved: SaveOutcome;
   try {
     saved = await saveCallRecord(deps.store, record, { abortSignal: deps.abortSignal });
@@ -101,7 +87,7 @@ export async function receiveCallStatus(
     throw new StoreUnavailableError('Could not store the call record', { cause: error });
   }
   if (saved.outcome !== 'conflict') {
-    return { outcome: saved.outcome, payload: parsed.payload };
+    return { outcome: saved.outcome, payload: checked.payload };
   }
   const issue = {
     path: 'callId',
@@ -112,7 +98,7 @@ export async function receiveCallStatus(
     { reason: 'conflict', issues: [issue], callId: record.callId, contentType },
     deps,
   );
-  return { outcome: 'conflict', payload: parsed.payload, rejectionId };
+  return { outcome: 'conflict', payload: checked.payload, rejectionId };
 }
 
 /** Returns the signature's time, or undefined when verification is off; throws 401 or 503. */
@@ -173,10 +159,4 @@ async function quarantine(
 function isJsonMediaType(contentType: string | undefined): boolean {
   const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase();
   return mediaType === 'application/json';
-}
-
-function callIdOf(json: unknown): string | undefined {
-  const callId =
-    typeof json === 'object' && json !== null ? (json as Record<string, unknown>).callId : undefined;
-  return v.is(CallId, callId) ? callId : undefined;
 }
