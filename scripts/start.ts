@@ -17,7 +17,8 @@ import { PROJECT_ROOT, readServiceDefinition, type ServiceDefinition } from './s
  * same route through the local API Gateway stand-in.
  *
  * Settings (environment): PORT (3000), DYNAMODB_PORT (8000), DYNAMODB_DATA_DIR (.data/dynamodb),
- * DYNAMODB_IN_MEMORY=1 or --in-memory (no files), FREECLIMB_SIGNING_SECRET (else a throwaway one).
+ * DYNAMODB_IN_MEMORY=1 or `npm start -- --in-memory` (no files), FREECLIMB_SIGNING_SECRET (else a
+ * throwaway one).
  */
 
 const STAGE = 'local';
