@@ -31,7 +31,7 @@ export interface ServiceOptions {
 }
 
 /** Time kept back from the Lambda timeout to log and answer after giving up on DynamoDB. */
-const ANSWER_MARGIN_MS = 1000;
+export const ANSWER_MARGIN_MS = 1000;
 
 /**
  * Builds the webhook's handler once per container: config, clients and logger are created here, not per

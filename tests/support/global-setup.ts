@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DUMMY_CREDENTIALS, type LocalDynamoDb, startLocalDynamoDb } from '../../scripts/local-dynamodb';
 import { readServiceDefinition } from '../../scripts/service-definition';
 
@@ -16,6 +19,9 @@ export type GlobalWithEngine = typeof globalThis & { [ENGINE_HANDLE]?: LocalDyna
 export default async function globalSetup(): Promise<void> {
   // The SDK warns once per process that this Node is older than Lambda's; it is noise in test output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+  // One scratch directory per run: workers share the packaged template and the reliability figures there.
+  process.env.TEST_RUN_DIR = await mkdtemp(path.join(tmpdir(), 'freeclimb-call-records-test-'));
 
   const definition = await readServiceDefinition('test');
   const engine = await startLocalDynamoDb({ port: 0, tables: definition.tables });
