@@ -164,12 +164,17 @@ function explain(error: unknown, target: Target | undefined): CliError {
   return new CliError(`${name && name !== 'Error' ? `${name}: ` : ''}${message}`, { cause: error });
 }
 
-/** The system error code, wherever the SDK or fetch put it. */
+/**
+ * The system error code, wherever the SDK or fetch put it. Where the SDK had to wrap an error from another
+ * realm (as under a test runner's VM), only the message still names the code.
+ */
 function errorCode(error: unknown): string | undefined {
-  for (let current = error as { code?: string; cause?: unknown; errors?: unknown[] } | undefined; current; ) {
+  type Failure = { code?: string; message?: string; cause?: unknown; errors?: unknown[] };
+  for (let current = error as Failure | undefined; current; ) {
     if (current.code !== undefined) return current.code;
-    const inner = current.errors?.[0];
-    current = (inner ?? current.cause) as typeof current;
+    const named = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND)\b/.exec(current.message ?? '');
+    if (named?.[1] !== undefined) return named[1];
+    current = (current.errors?.[0] ?? current.cause) as Failure | undefined;
   }
   return undefined;
 }
