@@ -1,3 +1,4 @@
+import type { ReplayOutcome } from '../../lib/rejected-delivery';
 import { UsageError } from './cli-errors';
 
 /**
@@ -70,3 +71,13 @@ export function prettyJson(text: string): string {
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/** What a replay ended in, in words; `valid` is a dry run's "would be stored". */
+export const REPLAY_LABELS: Record<ReplayOutcome | 'valid', string> = {
+  stored: 'stored',
+  duplicate: 'already there',
+  conflict: 'already there (different body kept)',
+  invalid: 'still invalid',
+  malformed: 'still malformed',
+  valid: 'valid now (dry run: nothing written)',
+};

@@ -2,7 +2,7 @@ import { type CallStore, listRejectedDeliveries } from '../../lib/call-store';
 import type { RejectedDelivery } from '../../lib/rejected-delivery';
 import { durationArgument } from './arguments';
 import type { Command } from './command';
-import { json } from './format';
+import { json, REPLAY_LABELS } from './format';
 
 const DEFAULT_SINCE = '24h';
 const DAY_MS = 86_400_000;
@@ -66,7 +66,9 @@ export function describeRejected(item: RejectedDelivery): string {
     .join('; ');
   const shortIssues = issues.length > ISSUES_WIDTH ? `${issues.slice(0, ISSUES_WIDTH - 1)}…` : issues;
   const replayed =
-    item.replayedAt === undefined ? '' : `  [replayed ${item.replayedAt}: ${item.replayOutcome ?? '?'}]`;
+    item.replayedAt === undefined
+      ? ''
+      : `  [replayed ${item.replayedAt}: ${item.replayOutcome === undefined ? '?' : REPLAY_LABELS[item.replayOutcome]}]`;
   return (
     [item.rejectionId, item.reason.padEnd(10), item.callId ?? '(no callId)', shortIssues].join('  ') +
     replayed

@@ -12,7 +12,7 @@ import type { RejectedDelivery, ReplayOutcome } from '../../lib/rejected-deliver
 import { durationArgument, rejectionIdArgument } from './arguments';
 import { NotFoundError, UsageError } from './cli-errors';
 import type { Command } from './command';
-import { json } from './format';
+import { json, REPLAY_LABELS as LABELS } from './format';
 import { findRejected } from './rejected-list';
 
 export interface ReplayResult {
@@ -22,15 +22,6 @@ export interface ReplayResult {
   outcome: ReplayOutcome | 'valid';
   issues?: ValidationIssue[];
 }
-
-const LABELS: Record<ReplayResult['outcome'], string> = {
-  stored: 'stored',
-  duplicate: 'already there',
-  conflict: 'already there (different body kept)',
-  invalid: 'still invalid',
-  malformed: 'still malformed',
-  valid: 'valid now (dry run: nothing written)',
-};
 
 /** `rejected replay <id>… | --all`: validate kept bodies again with today's schema and store what passes. */
 export const rejectedReplayCommand: Command = {

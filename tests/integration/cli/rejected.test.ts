@@ -116,6 +116,7 @@ describe('rejected replay', () => {
     const second = await runRecords(['rejected', 'replay', '--all', '--since', '1d'], {
       now: () => now + 60_000,
     });
+    const listed = await runRecords(['rejected', 'list'], { now: () => now + 120_000 });
 
     // Assess
     expect(first.code).toBe(1);
@@ -154,6 +155,10 @@ describe('rejected replay', () => {
     expect(await getRejectedDelivery(store, refused.item.rejectionId)).toEqual(
       expect.objectContaining({ replayedAt: '2032-05-10T12:01:00.000Z', replayOutcome: 'invalid' }),
     );
+    expect(listed.stdout.split('\n').slice(0, 2)).toEqual([
+      expect.stringMatching(/ {2}\[replayed 2032-05-10T12:01:00\.000Z: still invalid\]$/),
+      expect.stringMatching(/ {2}\[replayed 2032-05-10T12:01:00\.000Z: already there\]$/),
+    ]);
   });
 
   test('one id: stored, exit 0, --json reports it', async () => {
