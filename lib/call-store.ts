@@ -1,8 +1,15 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CallRecord } from './call-record';
-import { type RejectedDelivery, receivedDateOf } from './rejected-delivery';
+import { type RejectedDelivery, type ReplayOutcome, receivedDateOf } from './rejected-delivery';
 
 /** Name of the sparse index that lists the legs a call created. */
 export const LEGS_INDEX = 'parentCallId-index';
@@ -145,6 +152,45 @@ export async function listRejectedDeliveries(
     { abortSignal: options.abortSignal },
   );
   return { items: (result.Items ?? []) as RejectedDelivery[], cursor: encodeCursor(result.LastEvaluatedKey) };
+}
+
+/** Lists every rejected delivery, in no particular order, one page at a time (a Scan: for replaying all). */
+export async function scanRejectedDeliveries(
+  store: CallStore,
+  options: StoreOptions & { limit?: number; cursor?: string } = {},
+): Promise<Page<RejectedDelivery>> {
+  const result = await store.doc.send(
+    new ScanCommand({
+      TableName: store.rejectedTable,
+      Limit: options.limit,
+      ExclusiveStartKey: decodeCursor(options.cursor),
+    }),
+    { abortSignal: options.abortSignal },
+  );
+  return { items: (result.Items ?? []) as RejectedDelivery[], cursor: encodeCursor(result.LastEvaluatedKey) };
+}
+
+/**
+ * Notes on a rejected delivery that it was replayed, and how that ended. The item itself stays (with its
+ * exact body) until its TTL: the record of what FreeClimb sent and why it was refused is kept.
+ */
+export async function markRejectedDeliveryReplayed(
+  store: CallStore,
+  rejectionId: string,
+  mark: { replayedAt: string; replayOutcome: ReplayOutcome },
+  options: StoreOptions = {},
+): Promise<void> {
+  await store.doc.send(
+    new UpdateCommand({
+      TableName: store.rejectedTable,
+      Key: { receivedDate: receivedDateOf(rejectionId), rejectionId },
+      UpdateExpression: 'SET replayedAt = :at, replayOutcome = :outcome',
+      // Never create a stub item for an id that is not (or no longer) there.
+      ConditionExpression: 'attribute_exists(rejectionId)',
+      ExpressionAttributeValues: { ':at': mark.replayedAt, ':outcome': mark.replayOutcome },
+    }),
+    { abortSignal: options.abortSignal },
+  );
 }
 
 function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {

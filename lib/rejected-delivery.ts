@@ -23,7 +23,13 @@ export interface RejectedDelivery {
   rawBody?: string;
   rawBodyBase64?: string;
   expiresAt?: number;
+  /** Set by the operator CLI's replay: when it last tried this delivery again, and what came of it. */
+  replayedAt?: string;
+  replayOutcome?: ReplayOutcome;
 }
+
+/** What replaying a rejected delivery ended in: a call record stored now, one already there, or a refusal. */
+export type ReplayOutcome = 'stored' | 'duplicate' | 'conflict' | 'invalid' | 'malformed';
 
 export interface Rejection {
   reason: RejectionReason;

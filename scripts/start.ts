@@ -9,6 +9,7 @@ import {
 } from './local-dynamodb';
 import { applyLocalEnvironment } from './local-environment';
 import { type HttpApiHandler, type LocalServer, startLocalServer } from './local-server';
+import { LOCAL_TARGET_FILE, removeLocalTarget, writeLocalTarget } from './local-target';
 import { PROJECT_ROOT, readServiceDefinition, type ServiceDefinition } from './service-definition';
 
 /**
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     }).catch((error: unknown) => {
       throw describeStartFailure(error, `Port ${settings.port}`, 'PORT');
     });
+    recordTarget(definition, dynamodb, server);
     printBanner(definition, dynamodb, server, settings, secret);
   } catch (error) {
     await dynamodb.close().catch(() => undefined);
@@ -159,14 +161,29 @@ FreeClimb call records, running locally (stage ${definition.stage})
   Data            ${data}
   Signing secret  ${secretLine}
 
-Send a correctly signed sample:
-  FREECLIMB_SIGNING_SECRET=${secretForCommand} npm run send-sample -- --url ${webhookUrl}
+Send a correctly signed sample, then look at it (the CLI finds this engine by itself):
+  FREECLIMB_SIGNING_SECRET=${secretForCommand} npx freeclimb-records send --url ${webhookUrl}
+  npx freeclimb-records get <callId>      (also: legs <callId>, rejected list, --help)
 
-Read the stored calls:
+Read the stored calls with the AWS CLI:
   ${awsEnv} aws dynamodb scan --endpoint-url ${dynamodb.endpoint} --region ${process.env.AWS_REGION} --table-name ${callsTable}
 
 Ctrl-C stops.
 `);
+}
+
+/** Tells the operator CLI (`freeclimb-records`) where this run's engine and tables are, while it runs. */
+function recordTarget(definition: ServiceDefinition, dynamodb: LocalDynamoDb, server: LocalServer): void {
+  mkdirSync(path.dirname(LOCAL_TARGET_FILE), { recursive: true });
+  writeLocalTarget({
+    endpoint: dynamodb.endpoint,
+    region: process.env.AWS_REGION ?? definition.region,
+    callsTable: definition.environment.CALLS_TABLE ?? '',
+    rejectedTable: definition.environment.REJECTED_TABLE ?? '',
+    webhookUrl: `http://localhost:${server.port}${definition.route.path}`,
+    pid: process.pid,
+  });
+  process.on('exit', () => removeLocalTarget(process.pid));
 }
 
 /** Ctrl-C or SIGTERM: stop taking requests, let dynalite flush, exit 0. A second signal exits at once. */

@@ -1,0 +1,83 @@
+import type { ReplayOutcome } from '../../lib/rejected-delivery';
+import { UsageError } from './cli-errors';
+
+/**
+ * How people read times and durations in the CLI's output. Times are shown in UTC (as stored) and in the
+ * local zone (`TZ`, else the system's), so an on-call engineer can match them with either clock.
+ */
+export class TimeFormat {
+  private readonly local: Intl.DateTimeFormat;
+
+  constructor(timeZone: string | undefined) {
+    try {
+      this.local = new Intl.DateTimeFormat('en-CA', {
+        timeZone: timeZone === '' ? undefined : timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+        timeZoneName: 'short',
+      });
+    } catch (error) {
+      throw new UsageError(`TZ=${timeZone} is not a time zone (e.g. Europe/Berlin, America/Chicago)`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** `2026-11-25 09:01:02 CST` */
+  localTime(epochMs: number): string {
+    const parts = Object.fromEntries(
+      this.local.formatToParts(epochMs).map((part) => [part.type, part.value]),
+    );
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${parts.timeZoneName}`;
+  }
+
+  /** `2026-11-25T15:01:02.123Z (2026-11-25 09:01:02 CST)`; anything unparsable is shown as it is. */
+  both(iso: string): string {
+    const ms = Date.parse(iso);
+    return Number.isNaN(ms) ? iso : `${iso} (${this.localTime(ms)})`;
+  }
+}
+
+/** `47 s`, `2:15`, `1:02:05`. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = String(seconds % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${rest}` : `${minutes}:${rest}`;
+}
+
+/** Two aligned columns: `name   value`. */
+export function columns(rows: Array<[string, string]>, indent = '  '): string {
+  const width = Math.max(0, ...rows.map(([name]) => name.length));
+  return rows.map(([name, value]) => `${indent}${name.padEnd(width)}  ${value}`).join('\n');
+}
+
+/** `{"a":1}` as indented JSON when it is JSON, else as it is. */
+export function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+/** Machine output: one JSON document and a newline. */
+export function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** What a replay ended in, in words; `valid` is a dry run's "would be stored". */
+export const REPLAY_LABELS: Record<ReplayOutcome | 'valid', string> = {
+  stored: 'stored',
+  duplicate: 'already there',
+  conflict: 'already there (different body kept)',
+  invalid: 'still invalid',
+  malformed: 'still malformed',
+  valid: 'valid now (dry run: nothing written)',
+};

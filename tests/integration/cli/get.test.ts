@@ -1,0 +1,106 @@
+import { createCallStatusHandler } from '../../../lib/call-status-service';
+import { runRecords } from '../../support/cli';
+import {
+  bodyFixture,
+  clockAt,
+  lambdaContext,
+  readCall,
+  signedEvent,
+  testEnv,
+  testStore,
+  withFreshIds,
+} from '../../support/webhook';
+
+// `freeclimb-records get` against the jest engine: records are stored by the real handler first.
+
+const store = testStore();
+const handle = createCallStatusHandler({ env: testEnv(), now: clockAt(2) });
+
+async function storedSample(name: string): Promise<string> {
+  const body = withFreshIds(bodyFixture(name));
+  const response = await handle(signedEvent(body), lambdaContext);
+  expect(response.statusCode).toBe(204);
+  return JSON.parse(body.toString('utf8')).callId;
+}
+
+describe('get <callId>', () => {
+  test('prints every attribute, times in UTC and in the local zone, and the raw body pretty-printed', async () => {
+    // Prepare
+    const callId = await storedSample('with-recording');
+
+    // Act
+    const run = await runRecords(['get', callId], { env: { TZ: 'America/Chicago' } });
+
+    // Assess
+    expect(run).toEqual(expect.objectContaining({ code: 0, stderr: '' }));
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe(`Call ${callId}`);
+    // The fixtures' clock stands at 2025-11-25T14:30:02Z: 08:30 in Chicago (CST, UTC-6).
+    expect(lines).toContain('  receivedAt            2025-11-25T14:30:02.000Z (2025-11-25 08:30:02 CST)');
+    expect(lines).toContain('  signedAt              2025-11-25T14:30:00.000Z (2025-11-25 08:30:00 CST)');
+    // "95" arrived as a string of digits and is stored, and shown, as a number.
+    expect(lines).toContain('  callDuration          95 s (1:35)');
+    expect(lines).toContain('  recordingDurationSec  88 s (1:28)');
+    expect(lines).toContain('  schemaVersion         1');
+    const stored = await readCall(store, callId);
+    for (const name of Object.keys(stored ?? {}).filter((key) => key !== 'rawBody')) {
+      expect(run.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    }
+    const rawBody = run.stdout.slice(run.stdout.indexOf('\nrawBody\n') + '\nrawBody\n'.length);
+    expect(JSON.parse(rawBody)).toEqual(JSON.parse(stored?.rawBody ?? ''));
+    expect(rawBody).toContain(`\n    "callId": "${callId}",\n`);
+  });
+
+  test('the local time follows TZ', async () => {
+    // Prepare
+    const callId = await storedSample('completed-inbound');
+
+    // Act
+    const run = await runRecords(['get', callId], { env: { TZ: 'Asia/Tokyo' } });
+
+    // Assess
+    expect(run.stdout).toContain('2025-11-25T14:30:02.000Z (2025-11-25 23:30:02 GMT+9)');
+  });
+
+  test('--json prints the stored item and nothing else', async () => {
+    // Prepare
+    const callId = await storedSample('child-leg-outbound-dial');
+
+    // Act
+    const run = await runRecords(['get', callId, '--json']);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(await readCall(store, callId));
+  });
+
+  test('an unknown call id is one line on stderr naming the table, exit 1', async () => {
+    // Prepare
+    const callId = `CA${'0'.repeat(40)}`;
+
+    // Act
+    const run = await runRecords(['get', callId]);
+
+    // Assess
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `freeclimb-records: No call ${callId} in ${store.callsTable}\n`,
+    });
+  });
+
+  test('a malformed call id says the expected form, exit 2, before any table is read', async () => {
+    // Prepare
+    const malformed = 'CA12345';
+
+    // Act
+    const run = await runRecords(['get', malformed], { localTargetFile: '/nonexistent/local-target.json' });
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.split('\n')[0]).toBe(
+      'freeclimb-records: "CA12345" is not a call id: expected CA followed by 40 hex digits',
+    );
+  });
+});

@@ -1,0 +1,266 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { createCallStatusHandler } from '../../../lib/call-status-service';
+import { writeLocalTarget } from '../../../scripts/local-target';
+import { runRecords } from '../../support/cli';
+import { testTables } from '../../support/dynamodb';
+import {
+  bodyFixture,
+  clockAt,
+  lambdaContext,
+  signedEvent,
+  testEnv,
+  withFreshIds,
+} from '../../support/webhook';
+
+// Where the CLI reads: a deployed stage (tables from its CloudFormation stack's outputs) or the local
+// engine, and the one-line errors when neither can be reached. CloudFormation's answers are given by SDK
+// middleware in place of the network; DynamoDB is the jest engine (AWS_ENDPOINT_URL_DYNAMODB).
+
+const handle = createCallStatusHandler({ env: testEnv(), now: clockAt(2) });
+
+async function storedCallId(): Promise<string> {
+  const body = withFreshIds(bodyFixture('completed-inbound'));
+  expect((await handle(signedEvent(body), lambdaContext)).statusCode).toBe(204);
+  return JSON.parse(body.toString('utf8')).callId;
+}
+
+/** A CloudFormation client whose requests are answered with `status` and `xml`, recording each request body. */
+function answeringCloudFormation(status: number, xml: string, requests: string[]) {
+  return (region: string | undefined) => {
+    const client = new CloudFormationClient({
+      region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    client.middlewareStack.add(
+      (_next) => async (args) => {
+        requests.push(String((args.request as { body?: unknown }).body));
+        return {
+          response: { statusCode: status, headers: { 'content-type': 'text/xml' }, body: Buffer.from(xml) },
+          output: undefined as never,
+        };
+      },
+      // Innermost: after signing, in place of the HTTP handler, before the XML is parsed.
+      { step: 'deserialize', priority: 'low', name: 'answerInPlaceOfCloudFormation' },
+    );
+    return client;
+  };
+}
+
+function describeStacksXml(outputs: Record<string, string>): string {
+  const members = Object.entries(outputs)
+    .map(
+      ([key, value]) => `<member><OutputKey>${key}</OutputKey><OutputValue>${value}</OutputValue></member>`,
+    )
+    .join('');
+  return `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
+  <DescribeStacksResult><Stacks><member>
+    <StackName>freeclimb-call-records-test</StackName>
+    <StackId>arn:aws:cloudformation:us-east-1:000000000000:stack/freeclimb-call-records-test/1</StackId>
+    <CreationTime>2026-11-25T00:00:00Z</CreationTime>
+    <StackStatus>UPDATE_COMPLETE</StackStatus>
+    <Outputs>${members}</Outputs>
+  </member></Stacks></DescribeStacksResult>
+  <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>
+</DescribeStacksResponse>`;
+}
+
+const NO_STACK_XML = `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
+  <Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id freeclimb-call-records-nope does not exist</Message></Error>
+  <RequestId>1</RequestId>
+</ErrorResponse>`;
+
+describe('--stage: a deployed stage', () => {
+  test('the tables come from the stack freeclimb-call-records-<stage> and the call is read from them', async () => {
+    // Prepare
+    const callId = await storedCallId();
+    const requests: string[] = [];
+    const { callsTable, rejectedTable } = testTables();
+    const cloudFormationClient = answeringCloudFormation(
+      200,
+      describeStacksXml({ CallsTableName: callsTable, RejectedTableName: rejectedTable }),
+      requests,
+    );
+
+    // Act
+    const run = await runRecords(['get', callId, '--stage', 'test', '--region', 'us-east-1', '--json'], {
+      cloudFormationClient,
+    });
+
+    // Assess
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout).callId).toBe(callId);
+    expect(requests).toHaveLength(1);
+    expect(new URLSearchParams(requests[0]).get('Action')).toBe('DescribeStacks');
+    expect(new URLSearchParams(requests[0]).get('StackName')).toBe('freeclimb-call-records-test');
+  });
+
+  test('a stack that is not there says how to deploy it', async () => {
+    // Prepare
+    const cloudFormationClient = answeringCloudFormation(400, NO_STACK_XML, []);
+
+    // Act
+    const run = await runRecords(['get', `CA${'a'.repeat(40)}`, '--stage', 'nope', '--region', 'eu-west-1'], {
+      cloudFormationClient,
+    });
+
+    // Assess
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'freeclimb-records: No stack freeclimb-call-records-nope in eu-west-1: deploy it with ' +
+        '"npx serverless deploy --stage nope", or pass --region\n',
+    });
+  });
+
+  test('a stack without the outputs of this version names the missing one', async () => {
+    // Prepare
+    const cloudFormationClient = answeringCloudFormation(200, describeStacksXml({ CallsTableName: 'x' }), []);
+
+    // Act
+    const run = await runRecords(['legs', `CA${'b'.repeat(40)}`, '--stage', 'old', '--region', 'us-east-1'], {
+      cloudFormationClient,
+    });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'freeclimb-records: Stack freeclimb-call-records-old has no output RejectedTableName: deploy this version of the service\n',
+    );
+  });
+
+  test('no credentials anywhere: one line that says how to provide them', async () => {
+    // Prepare: no keys, no profile files, no container or instance metadata, so the real chain finds nothing.
+    const saved = { ...process.env };
+    for (const name of Object.keys(process.env)) {
+      if (
+        /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|CONTAINER_|WEB_IDENTITY|ROLE_)/.test(
+          name,
+        )
+      ) {
+        delete process.env[name];
+      }
+    }
+    const nowhere = path.join(mkdtempSync(path.join(tmpdir(), 'no-aws-')), 'missing');
+    Object.assign(process.env, {
+      AWS_SHARED_CREDENTIALS_FILE: nowhere,
+      AWS_CONFIG_FILE: nowhere,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+
+    // Act
+    let run: Awaited<ReturnType<typeof runRecords>>;
+    try {
+      run = await runRecords(['get', `CA${'c'.repeat(40)}`, '--stage', 'prod', '--region', 'us-east-1']);
+    } finally {
+      process.env = saved;
+    }
+
+    // Assess
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'freeclimb-records: No AWS credentials found: set AWS_PROFILE (after "aws configure" or "aws sso login"), ' +
+        'or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n',
+    });
+  });
+});
+
+describe('the local engine', () => {
+  test('recorded by npm start but not running: says to start it', async () => {
+    // Prepare
+    const port = await freePort();
+    const localTargetFile = path.join(mkdtempSync(path.join(tmpdir(), 'target-')), 'local-target.json');
+    writeLocalTarget(
+      {
+        endpoint: `http://127.0.0.1:${port}`,
+        region: 'us-east-1',
+        ...testTables(),
+        webhookUrl: 'http://127.0.0.1:9/freeclimb/call-status',
+        pid: process.pid,
+      },
+      localTargetFile,
+    );
+
+    // Act
+    const run = await runRecords(['get', `CA${'d'.repeat(40)}`], { localTargetFile });
+
+    // Assess
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `freeclimb-records: The local DynamoDB engine at http://127.0.0.1:${port} is not reachable: start it with ` +
+        '"npm start" (or set DYNAMODB_PORT to where it listens, or pass --stage <stage> for a deployed stage)\n',
+    });
+  });
+
+  test('nothing recorded and nothing on DYNAMODB_PORT: the same advice, without reading serverless.yml', async () => {
+    // Prepare
+    const port = await freePort();
+    const localTargetFile = path.join(mkdtempSync(path.join(tmpdir(), 'target-')), 'absent.json');
+
+    // Act
+    const run = await runRecords(['rejected', 'list'], {
+      localTargetFile,
+      env: { DYNAMODB_PORT: String(port) },
+    });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`The local DynamoDB engine at http://127.0.0.1:${port} is not reachable`);
+  });
+});
+
+describe('the command line', () => {
+  test.each([
+    [['frob'], 'unknown command "frob"'],
+    [['get', '--frob'], "unknown option '--frob'"],
+    [['rejected'], 'rejected needs a subcommand: list or replay'],
+    [
+      ['legs', `CA${'e'.repeat(40)}`, '--region', 'us-east-1'],
+      '--region and --stack only apply together with --stage <stage>',
+    ],
+    [['--json', 'get'], 'the command comes first, before --json'],
+  ])('%j is a usage error: one line, a pointer to --help, exit 2', async (argv, message) => {
+    // Prepare
+    const localTargetFile = '/nonexistent/local-target.json';
+
+    // Act
+    const run = await runRecords(argv, { localTargetFile });
+
+    // Assess
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `freeclimb-records: ${message}\nRun "freeclimb-records --help" for the commands and their options.\n`,
+    });
+  });
+
+  test('--help lists every command, exit 0', async () => {
+    // Prepare
+    const argv = ['--help'];
+
+    // Act
+    const run = await runRecords(argv);
+
+    // Assess
+    expect(run.code).toBe(0);
+    for (const command of ['get <callId>', 'legs <callId>', 'rejected list', 'rejected replay', 'send ']) {
+      expect(run.stdout).toContain(`freeclimb-records ${command}`);
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
