@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CALL_RECORD_SCHEMA_VERSION, toCallRecord } from '../../lib/call-record';
-import { type CallStatusWebhook, parseCallStatusWebhook } from '../../lib/call-status-webhook';
+import { CallStatusWebhook, parseCallStatusWebhook } from '../../lib/call-status-webhook';
 import type { Delivery } from '../../lib/delivery';
 import { receivedDateOf, toRejectedDelivery } from '../../lib/rejected-delivery';
 import { callStatusBodyNames, readBody, readJson } from './fixture-bodies';
@@ -15,23 +15,7 @@ const SIGNED_AT = Date.UTC(2024, 2, 9, 17, 45, 10) / 1000;
 const SIGNED_AT_ISO = '2024-03-09T17:45:10.000Z';
 
 /** The schema's fields; anything else in a body is unknown. */
-const KNOWN_FIELDS = new Set([
-  'requestType',
-  'callId',
-  'accountId',
-  'from',
-  'to',
-  'callStatus',
-  'callEndedReason',
-  'direction',
-  'conferenceId',
-  'queueId',
-  'callDuration',
-  'recordingUrl',
-  'recordingId',
-  'recordingDurationSec',
-  'parentCallId',
-]);
+const KNOWN_FIELDS = new Set(Object.keys(CallStatusWebhook.entries));
 const RECEIPT_FIELDS = ['receivedAt', 'signedAt', 'rawBody', 'schemaVersion'];
 
 function payloadOf(name: string): CallStatusWebhook {
