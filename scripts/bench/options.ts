@@ -12,7 +12,13 @@ export interface BenchOptions {
   importRuns: number;
   /** Time per CPU micro-benchmark task, in milliseconds (after its warm-up). */
   cpuTimeMs: number;
+  /** The measurements to run; all of them unless `--only` names some. */
+  only: Set<Measurement>;
 }
+
+/** The measurements, by the names `--only` takes. */
+export const MEASUREMENTS = ['round-trips', 'write-path', 'cpu', 'start-up', 'http', 'memory'] as const;
+export type Measurement = (typeof MEASUREMENTS)[number];
 
 export class UsageError extends Error {}
 
@@ -22,6 +28,7 @@ export const USAGE = `Usage: npm run bench -- [--events N] [--concurrency N] [--
   --concurrency N    requests in flight in the concurrent runs (default 32)
   --memory-events N  webhooks stored by the process whose peak RSS is measured (default 10000)
   --import-runs N    fresh processes per side when timing the handler's import (default 15, at least 10)
+  --only a,b         only these measurements: ${MEASUREMENTS.join(', ')}
   --quick            a smoke run: 500 events, 2000 for memory, 10 import runs, short CPU tasks`;
 
 /** Reads the command line; throws {@link UsageError} on anything it does not understand. */
@@ -33,6 +40,7 @@ export function readOptions(argv: string[]): BenchOptions | 'help' {
       concurrency: { type: 'string' },
       'memory-events': { type: 'string' },
       'import-runs': { type: 'string' },
+      only: { type: 'string' },
       quick: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -45,6 +53,7 @@ export function readOptions(argv: string[]): BenchOptions | 'help' {
     memoryEvents: count(values['memory-events'], '--memory-events', quick ? 2000 : 10_000, 1),
     importRuns: count(values['import-runs'], '--import-runs', quick ? 10 : 15, 10),
     cpuTimeMs: quick ? 250 : 1000,
+    only: measurements(values.only),
   };
 }
 
@@ -55,4 +64,14 @@ function count(value: string | undefined, name: string, fallback: number, min: n
     throw new UsageError(`${name} must be a whole number of at least ${min}`);
   }
   return parsed;
+}
+
+function measurements(value: string | undefined): Set<Measurement> {
+  if (value === undefined) return new Set(MEASUREMENTS);
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(MEASUREMENTS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new UsageError(`--only takes ${MEASUREMENTS.join(', ')}; not ${unknown.join(', ')}`);
+  }
+  return new Set(names as Measurement[]);
 }
