@@ -67,6 +67,7 @@ async function measureTasks(secret: string, timeMs: number): Promise<CpuPerEvent
   const logger = new Logger({ serviceName: 'bench', logLevel: 'INFO' });
   const silentLogger = new Logger({ serviceName: 'bench', logLevel: 'SILENT' });
   const metrics = enabledMetrics();
+  // The line createCallStatusHandler writes per stored delivery, with the same fields (it is not exported).
   const logStored = (target: Logger) =>
     target.info('Delivery stored', {
       outcome: 'stored',
