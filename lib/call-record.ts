@@ -20,6 +20,19 @@ export type CallRecord = Partial<Present<CallStatusWebhook>> &
     expiresAt?: number;
   };
 
+/** Fields every record carries as sent, even an empty `from`/`to`: the contract requires them. */
+const ALWAYS_KEPT = new Set<string>([
+  'requestType',
+  'callId',
+  'accountId',
+  'from',
+  'to',
+  'callStatus',
+  'callEndedReason',
+  'direction',
+  'callDuration',
+]);
+
 /**
  * Maps a validated payload to its item. Nulls and empty strings are left out: `parentCallId` is the index's
  * key, and DynamoDB refuses null or "" there, while an absent attribute keeps the index sparse.
@@ -29,28 +42,20 @@ export function toCallRecord(
   delivery: Delivery,
   retentionDays: number,
 ): CallRecord {
-  const fields = Object.fromEntries(
-    Object.entries(payload).filter(([, value]) => value !== null && value !== undefined && value !== ''),
-  ) as Partial<Present<CallStatusWebhook>>;
-  return withoutUndefined({
-    ...fields,
-    requestType: payload.requestType,
-    callId: payload.callId,
-    accountId: payload.accountId,
-    from: payload.from,
-    to: payload.to,
-    callStatus: payload.callStatus,
-    callEndedReason: payload.callEndedReason,
-    direction: payload.direction,
-    callDuration: payload.callDuration,
-    receivedAt: new Date(delivery.receivedAtMs).toISOString(),
-    signedAt: signedAtIso(delivery),
-    rawBody: delivery.rawBody.toString('utf8'),
-    schemaVersion: CALL_RECORD_SCHEMA_VERSION,
-    expiresAt: expiresAt(delivery.receivedAtMs, retentionDays),
-  });
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+  // One pass into a plain object: this runs once per webhook, and the benchmark showed the
+  // entries/fromEntries/spread version costing more than the signature check.
+  const item: Record<string, unknown> = {};
+  for (const key of Object.keys(payload)) {
+    const value = payload[key as keyof CallStatusWebhook];
+    if (value === null || value === undefined || (value === '' && !ALWAYS_KEPT.has(key))) continue;
+    item[key] = value;
+  }
+  item.receivedAt = new Date(delivery.receivedAtMs).toISOString();
+  const signedAt = signedAtIso(delivery);
+  if (signedAt !== undefined) item.signedAt = signedAt;
+  item.rawBody = delivery.rawBody.toString('utf8');
+  item.schemaVersion = CALL_RECORD_SCHEMA_VERSION;
+  const expires = expiresAt(delivery.receivedAtMs, retentionDays);
+  if (expires !== undefined) item.expiresAt = expires;
+  return item as CallRecord;
 }

@@ -36,14 +36,22 @@ export function findHostileStructure(value: unknown): ValidationIssue | undefine
     if (next.depth >= MAX_JSON_DEPTH) {
       return { path: next.path, message: `is nested deeper than ${MAX_JSON_DEPTH} levels` };
     }
-    for (const key of Object.keys(next.value)) {
-      // Keys come from the sender: the path is capped so a long key is not echoed back whole.
-      const path = (next.path === '' ? key : `${next.path}.${key}`).slice(0, MAX_PATH_LENGTH);
+    const object = next.value as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      const child = object[key];
+      // Paths are built only where they may be reported: a flat body (every FreeClimb body) builds none.
       if (FORBIDDEN_KEYS.has(key)) {
-        return { path, message: 'is a forbidden key' };
+        return { path: childPath(next.path, key), message: 'is a forbidden key' };
       }
-      pending.push({ value: (next.value as Record<string, unknown>)[key], path, depth: next.depth + 1 });
+      if (child !== null && typeof child === 'object') {
+        pending.push({ value: child, path: childPath(next.path, key), depth: next.depth + 1 });
+      }
     }
   }
   return undefined;
+}
+
+/** Keys come from the sender: the path is capped so a long key is not echoed back whole. */
+function childPath(parent: string, key: string): string {
+  return (parent === '' ? key : `${parent}.${key}`).slice(0, MAX_PATH_LENGTH);
 }

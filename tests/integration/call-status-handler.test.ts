@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createCallStatusHandler } from '../../lib/call-status-service';
 import { getRejectedDelivery, listLegs } from '../../lib/call-store';
@@ -362,6 +362,37 @@ describe('DynamoDB unavailable', () => {
     expect(await readCall(store, callIdIn(body))).toBeUndefined();
     const errorLine = logs.find((line) => line.level === 'ERROR');
     expect(errorLine).toMatchObject({ outcome: 'store-failed', status: 503, rawBody: body.toString('utf8') });
+  });
+
+  test('gives up on a DynamoDB that never answers when the Lambda deadline nears, and answers 503', async () => {
+    // Prepare: an endpoint that accepts connections and never answers, and an invocation with 1.05 s left,
+    // so the handler's deadline (1 s kept back to answer) fires long before the SDK's own timeouts.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    silent.listen(0, '127.0.0.1');
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const { port } = silent.address() as { port: number };
+    const hanging = createCallStatusHandler({
+      env: testEnv(),
+      now,
+      store: { ...store, doc: createDocumentClient({ endpoint: `http://127.0.0.1:${port}` }) },
+      logger: infoLogger(),
+    });
+    const body = withFreshIds(bodyFixture('completed-inbound'));
+
+    // Act
+    const { result: response, logs } = await withCapturedLogs(() =>
+      hanging(signedEvent(body), { getRemainingTimeInMillis: () => 1050 }),
+    );
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    const errorLine = logs.find((line) => line.level === 'ERROR');
+    expect(errorLine).toMatchObject({ outcome: 'store-failed', rawBody: body.toString('utf8') });
+    // Aborted by the deadline, not timed out by the SDK (which would take its 2 s request timeout, 3 times).
+    expect((errorLine?.error as { cause?: { name?: string } } | undefined)?.cause?.name).toBe('AbortError');
   });
 
   test('a missing setting answers 503 for every request, naming the variable in the log', async () => {

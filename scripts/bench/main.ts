@@ -1,0 +1,254 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PROJECT_ROOT, readServiceDefinition } from '../service-definition';
+import { type CpuPerEvent, measureCpuPerEvent } from './cpu-per-event';
+import { BENCH_STAGE, startBenchEngine } from './engine';
+import { measureThroughHttp, type ThroughHttp } from './http-server';
+import { type MemoryUse, measureMemory } from './memory';
+import { readOptions, USAGE, UsageError } from './options';
+import {
+  commandOf,
+  describeMachine,
+  kilobytes,
+  type Report,
+  type Row,
+  times,
+  toMarkdown,
+  toText,
+  whole,
+} from './report';
+import { measureRoundTrips, type RoundTrips } from './round-trips';
+import { measureStartUp, type StartUp } from './start-up';
+import { benchSecret } from './workload';
+import { measureWritePath, type WritePathLevel } from './write-path';
+
+/**
+ * `npm run bench`: what one webhook costs beside the one durable DynamoDB write it needs, as ratios measured
+ * in one run on one machine. Prints a table and writes it to bench-results/ as Markdown and JSON. Slowness
+ * never fails the run; a broken measurement (a refused webhook, a new event costing more than one request)
+ * does.
+ */
+
+const GOALS = { writeRatio: 0.9, cpuRatio: 2, zipBytes: 600_000, importRatio: 1.5 } as const;
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = readOptions(argv);
+  if (options === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  // The handler's log lines and metrics would flood the terminal and time stdout, not the function: off.
+  // Their cost is measured on its own in the CPU section.
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const progress = (step: string) => console.error(`bench: ${step}`);
+
+  const date = new Date();
+  const only = options.only;
+  progress(`reading serverless.yml (stage ${BENCH_STAGE})`);
+  const definition = await readServiceDefinition(BENCH_STAGE);
+  const secret = benchSecret();
+
+  let roundTrips: RoundTrips[] | undefined;
+  let writePath: WritePathLevel[] | undefined;
+  if (only.has('round-trips') || only.has('write-path')) {
+    const bench = await startBenchEngine(definition, secret);
+    try {
+      if (only.has('round-trips')) {
+        progress('round trips per delivery');
+        roundTrips = await measureRoundTrips(bench);
+      }
+      if (only.has('write-path')) {
+        writePath = [];
+        for (const concurrency of [1, options.concurrency]) {
+          progress(
+            `write path: handler vs PutItem, ${options.events} events per side, ${concurrency} in flight`,
+          );
+          writePath.push(await measureWritePath(bench, options.events, concurrency));
+        }
+      }
+    } finally {
+      await bench.close();
+    }
+  }
+  let cpu: CpuPerEvent | undefined;
+  if (only.has('cpu')) {
+    progress('CPU per event (tinybench)');
+    cpu = await measureCpuPerEvent(secret, options.cpuTimeMs);
+  }
+  let startUp: StartUp | undefined;
+  if (only.has('start-up')) {
+    progress(`start-up: serverless package, then ${options.importRuns} fresh processes per side`);
+    startUp = await measureStartUp(definition, options.importRuns);
+  }
+  let http: ThroughHttp | undefined;
+  if (only.has('http')) {
+    progress(`through the local HTTP server (npm start), ${options.events} events`);
+    http = await measureThroughHttp(options.events, options.concurrency);
+  }
+  let memory: MemoryUse | undefined;
+  if (only.has('memory')) {
+    progress(`memory: ${options.memoryEvents} events in a fresh process`);
+    memory = await measureMemory(definition, options.memoryEvents, options.concurrency);
+  }
+
+  const rows: Row[] = [
+    ...(writePath ?? []).flatMap(writePathRows),
+    ...(cpu ? cpuRows(cpu) : []),
+    ...(roundTrips ?? []).map(roundTripRow),
+    ...(startUp ? startUpRows(startUp) : []),
+    ...(http ? [httpRow(http, writePath?.at(-1))] : []),
+    ...(memory ? [memoryRow(memory)] : []),
+  ];
+
+  const report: Report = {
+    date: date.toISOString(),
+    command: commandOf(argv),
+    machine: describeMachine(),
+    rows,
+    sections: [
+      ...(cpu
+        ? [
+            {
+              title: 'CPU per event, by stage (median of tinybench samples)',
+              columns: ['task', 'per event', '× baseline', 'samples'],
+              lines: cpu.tasks.map((task) => [
+                task.name,
+                micro(task.nsPerOp),
+                times(task.nsPerOp / cpu.baselineNs),
+                whole(task.samples),
+              ]),
+            },
+          ]
+        : []),
+      ...(startUp
+        ? [
+            {
+              title: 'Bundle contents',
+              columns: ['file', 'unpacked'],
+              lines: startUp.files.map((file) => [file.name, kilobytes(file.bytes)]),
+            },
+          ]
+        : []),
+    ],
+    notes: [
+      'Handler and bare PutItems run against the same in-process dynalite through the same document client, in blocks of 250 ordered H C P, P C H, … after three warm-up blocks of each.',
+      "The goal compares the handler with the PutItem the store sends (attribute_not_exists(callId), which makes a webhook write-once). dynalite parses and evaluates the condition expression on every request; DynamoDB charges a conditional put like any other, so the plain PutItem line shows the emulator's price of the condition, not the function's.",
+      'The handler runs with POWERTOOLS_LOG_LEVEL=SILENT and POWERTOOLS_METRICS_DISABLED=true in the write path; the CPU section prices the INFO line and the metric on their own. npm start runs with its defaults (INFO).',
+      'dynalite answers a duplicate with no stored item, so the store reads it back (GetItem); real DynamoDB returns it with the failed condition (ReturnValuesOnConditionCheckFailure) and saves that request.',
+    ],
+    raw: {
+      options: { ...options, only: [...options.only] },
+      writePath,
+      cpu,
+      roundTrips,
+      startUp,
+      http,
+      memory,
+    },
+  };
+
+  console.log(`\n${toText(report)}\n`);
+  const resultsDir = path.join(PROJECT_ROOT, 'bench-results');
+  await mkdir(resultsDir, { recursive: true });
+  // Time of day in the name too: several runs a day should not overwrite each other.
+  const stem = path.join(resultsDir, report.date.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z'));
+  await writeFile(`${stem}.md`, toMarkdown(report, options));
+  await writeFile(`${stem}.json`, `${JSON.stringify({ ...report, raw: report.raw }, null, 2)}\n`);
+  console.log(`Written: ${path.relative(process.cwd(), stem)}.md and .json`);
+}
+
+function writePathRows(level: WritePathLevel): Row[] {
+  const mode = level.concurrency === 1 ? 'sequential' : `${level.concurrency} in flight`;
+  return [
+    {
+      figure: `write path, ${mode}: handler vs the store's own conditional PutItem (events/s)`,
+      value: `${whole(level.handlerPerSecond)} vs ${whole(level.conditionalPutPerSecond)}`,
+      ratio: times(level.ratio),
+      goal: `≥ ${GOALS.writeRatio}×`,
+      met: level.ratio >= GOALS.writeRatio,
+    },
+    {
+      figure: `write path, ${mode}: handler vs plain PutItem, no condition (events/s)`,
+      value: `${whole(level.handlerPerSecond)} vs ${whole(level.plainPutPerSecond)}`,
+      ratio: times(level.plainRatio),
+    },
+  ];
+}
+
+function cpuRows(cpu: CpuPerEvent): Row[] {
+  return (
+    [
+      ['valibot', cpu.valibotNs],
+      ['zod', cpu.zodNs],
+    ] as const
+  ).map(([library, ns]) => ({
+    figure: `CPU per event: verify + parse + validate (${library}) + map`,
+    value: `${micro(ns)} · baseline ${micro(cpu.baselineNs)}`,
+    ratio: times(ns / cpu.baselineNs),
+    goal: `≤ ${GOALS.cpuRatio}×`,
+    met: ns / cpu.baselineNs <= GOALS.cpuRatio,
+  }));
+}
+
+function roundTripRow(trip: RoundTrips, index: number): Row {
+  const operations = trip.operations.map((op) => op.replace(/Command$/, '')).join(', ') || 'none';
+  return {
+    figure: `DynamoDB requests: ${trip.delivery}`,
+    value: `${trip.requests} (${operations}) → ${trip.status}`,
+    goal: index === 0 ? '= 1 (asserted)' : undefined,
+    met: index === 0 ? trip.requests === 1 : undefined,
+  };
+}
+
+function startUpRows(startUp: StartUp): Row[] {
+  return [
+    {
+      figure: 'bundle: serverless package zip',
+      value: `${kilobytes(startUp.zipBytes)} (handler ${kilobytes(startUp.handlerBytes)} unpacked)`,
+      goal: `≤ ${GOALS.zipBytes / 1000} KB`,
+      met: startUp.zipBytes <= GOALS.zipBytes,
+    },
+    {
+      figure: `start-up: import of the bundled handler (median of ${startUp.runs})`,
+      value: `${startUp.importMedianMs.toFixed(1)} ms · bare node ${startUp.bareMedianMs.toFixed(1)} ms`,
+      ratio: times(startUp.ratio),
+      goal: `≤ ${GOALS.importRatio}×`,
+      met: startUp.ratio <= GOALS.importRatio,
+    },
+  ];
+}
+
+function httpRow(http: ThroughHttp, inProcess: WritePathLevel | undefined): Row {
+  return {
+    figure: `local HTTP server (npm start), ${http.concurrency} in flight (events/s)`,
+    value:
+      inProcess === undefined
+        ? whole(http.perSecond)
+        : `${whole(http.perSecond)} · in-process handler ${whole(inProcess.handlerPerSecond)}`,
+    ratio: inProcess === undefined ? undefined : times(http.perSecond / inProcess.handlerPerSecond),
+  };
+}
+
+function memoryRow(memory: MemoryUse): Row {
+  return {
+    figure: `memory: peak RSS after ${whole(memory.events)} events in-process`,
+    value: `${megabytes(memory.maxRssBytes)} · ready, before any event ${megabytes(memory.readyMaxRssBytes)}`,
+    ratio: times(memory.maxRssBytes / memory.readyMaxRssBytes),
+  };
+}
+
+function micro(ns: number): string {
+  return `${(ns / 1000).toFixed(2)} µs`;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof UsageError ? `bench: ${error.message}\n\n${USAGE}` : error);
+  process.exit(1);
+});
