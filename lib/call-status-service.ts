@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createDocumentClient, createSsmClient } from './aws-clients';
 import type { CallStore } from './call-store';
 import { type Config, loadConfig } from './config';
 import { countOutcome, createMetrics } from './delivery-metrics';
-import { createDocumentClient } from './dynamodb-client';
 import { InvalidPayloadError, StoreUnavailableError, WebhookError } from './errors';
 import { errorResponse, STORED } from './http-response';
 import { maskAddress } from './phone-mask';
@@ -63,7 +63,7 @@ export function createCallStatusHandler(options: ServiceOptions = {}): CallStatu
   const secrets =
     config.signing.kind === 'disabled'
       ? undefined
-      : createSigningSecrets(config.signing, () => (ssm ??= new SSMClient({})), now);
+      : createSigningSecrets(config.signing, () => (ssm ??= createSsmClient()), now);
   if (secrets === undefined) {
     logger.warn('Signature verification is switched off (local development only)');
   }

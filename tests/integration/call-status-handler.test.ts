@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { createDocumentClient } from '../../lib/aws-clients';
 import { createCallStatusHandler } from '../../lib/call-status-service';
 import { getRejectedDelivery, listLegs } from '../../lib/call-store';
 import { createMetrics } from '../../lib/delivery-metrics';
-import { createDocumentClient } from '../../lib/dynamodb-client';
 import { infoLogger, withCapturedLogs } from '../support/captured-logs';
 import {
   bodyFixture,

@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { AWS_CALL_BUDGET, createDocumentClient } from '../../lib/aws-clients';
 import { ANSWER_MARGIN_MS, createCallStatusHandler } from '../../lib/call-status-service';
 import type { CallStore } from '../../lib/call-store';
-import { createDocumentClient, DYNAMODB_RETRY_BUDGET } from '../../lib/dynamodb-client';
 import { FaultProxy } from '../support/fault-proxy';
 import { runInFlight } from '../support/in-flight';
 import { packagedTemplate } from '../support/packaged-template';
@@ -160,7 +160,7 @@ test('the retry budget fits the function timeout less the answer margin, and API
   const template = await packagedTemplate();
   const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
   const timeoutMs = Number(fn?.Properties.Timeout) * 1000;
-  const { maxAttempts, connectionTimeoutMs, requestTimeoutMs, maxBackoffMs } = DYNAMODB_RETRY_BUDGET;
+  const { maxAttempts, connectionTimeoutMs, requestTimeoutMs, maxBackoffMs } = AWS_CALL_BUDGET;
   // The back-off figure is the SDK's, not ours: measure it on always-throttled calls.
   const doc = createDocumentClient();
   throttleAttempts(doc, 1);

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createDocumentClient } from '../../lib/aws-clients';
 import { type CallStore, getCall } from '../../lib/call-store';
-import { createDocumentClient } from '../../lib/dynamodb-client';
 import { signatureHeader } from '../../lib/signature';
 
 /** The test-only secret the event fixtures are signed with (see tests/fixtures/events/README.md). */

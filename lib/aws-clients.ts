@@ -1,13 +1,15 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
- * Retry and timeout budget of every DynamoDB call. Worst case one call takes
+ * Retry and timeout budget of every AWS call the function makes (DynamoDB, and SSM for the secret on a cold
+ * start). Worst case one call takes
  * maxAttempts × (connectionTimeout + requestTimeout) + maxBackoffMs = 12 s, inside the function's 15 s timeout
  * (less the answer margin) and API Gateway's 30 s, so a failing database still gets a 503 (and a logged body)
  * in time. The reliability suite checks this sum against the packaged template.
  */
-export const DYNAMODB_RETRY_BUDGET = {
+export const AWS_CALL_BUDGET = {
   maxAttempts: 3,
   connectionTimeoutMs: 1000,
   requestTimeoutMs: 2000,
@@ -23,14 +25,22 @@ export const DYNAMODB_RETRY_BUDGET = {
  * settings (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB` for a local engine).
  */
 export function createDocumentClient(overrides: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
-    maxAttempts: DYNAMODB_RETRY_BUDGET.maxAttempts,
+  const client = new DynamoDBClient({ ...boundedClientOptions(), ...overrides });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** An SSM client with the same bounds: a hanging read of the secret must not use up the function's time. */
+export function createSsmClient(): SSMClient {
+  return new SSMClient(boundedClientOptions());
+}
+
+function boundedClientOptions() {
+  return {
+    maxAttempts: AWS_CALL_BUDGET.maxAttempts,
     requestHandler: {
-      connectionTimeout: DYNAMODB_RETRY_BUDGET.connectionTimeoutMs,
-      requestTimeout: DYNAMODB_RETRY_BUDGET.requestTimeoutMs,
+      connectionTimeout: AWS_CALL_BUDGET.connectionTimeoutMs,
+      requestTimeout: AWS_CALL_BUDGET.requestTimeoutMs,
       throwOnRequestTimeout: true,
     },
-    ...overrides,
-  });
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  };
 }

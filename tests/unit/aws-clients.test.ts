@@ -1,0 +1,28 @@
+import { AWS_CALL_BUDGET, createDocumentClient, createSsmClient } from '../../lib/aws-clients';
+
+// Both clients the function uses must give up within the budget the reliability suite checks against the
+// function's timeout; an unbounded SSM read on a cold start would use that time up before the 503.
+
+describe('AWS clients', () => {
+  test.each([
+    ['DynamoDB', () => createDocumentClient().config],
+    ['SSM', () => createSsmClient().config],
+  ])('the %s client retries at most the budgeted attempts with bounded timeouts', async (_name, configOf) => {
+    // Prepare
+    const config = configOf();
+
+    // Act
+    const maxAttempts = await config.maxAttempts();
+    const handlerConfig = await (
+      config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> }
+    ).configProvider;
+
+    // Assess
+    expect(maxAttempts).toBe(AWS_CALL_BUDGET.maxAttempts);
+    expect(handlerConfig).toMatchObject({
+      connectionTimeout: AWS_CALL_BUDGET.connectionTimeoutMs,
+      requestTimeout: AWS_CALL_BUDGET.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    });
+  });
+});
