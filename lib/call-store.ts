@@ -89,21 +89,20 @@ export interface Page<T> {
 export async function listLegs(
   store: CallStore,
   parentCallId: string,
-  options: StoreOptions & { limit?: number; cursor?: string } = {},
+  options: PageOptions = {},
 ): Promise<Page<CallRecord>> {
-  const result = await store.doc.send(
+  return readPage<CallRecord>(
+    store,
     new QueryCommand({
       TableName: store.callsTable,
       IndexName: LEGS_INDEX,
       KeyConditionExpression: 'parentCallId = :parent',
       ExpressionAttributeValues: { ':parent': parentCallId },
       ScanIndexForward: true,
-      Limit: options.limit,
-      ExclusiveStartKey: decodeCursor(options.cursor),
+      ...pageRequest(options),
     }),
-    { abortSignal: options.abortSignal },
+    options,
   );
-  return { items: (result.Items ?? []) as CallRecord[], cursor: encodeCursor(result.LastEvaluatedKey) };
 }
 
 /** Keeps an authentic delivery that could not become a call record. */
@@ -126,7 +125,7 @@ export async function getRejectedDelivery(
   const result = await store.doc.send(
     new GetCommand({
       TableName: store.rejectedTable,
-      Key: { receivedDate: receivedDateOf(rejectionId), rejectionId },
+      Key: rejectedKey(rejectionId),
       ConsistentRead: true,
     }),
     { abortSignal: options.abortSignal },
@@ -138,36 +137,31 @@ export async function getRejectedDelivery(
 export async function listRejectedDeliveries(
   store: CallStore,
   receivedDate: string,
-  options: StoreOptions & { limit?: number; cursor?: string } = {},
+  options: PageOptions = {},
 ): Promise<Page<RejectedDelivery>> {
-  const result = await store.doc.send(
+  return readPage<RejectedDelivery>(
+    store,
     new QueryCommand({
       TableName: store.rejectedTable,
       KeyConditionExpression: 'receivedDate = :day',
       ExpressionAttributeValues: { ':day': receivedDate },
       ScanIndexForward: false,
-      Limit: options.limit,
-      ExclusiveStartKey: decodeCursor(options.cursor),
+      ...pageRequest(options),
     }),
-    { abortSignal: options.abortSignal },
+    options,
   );
-  return { items: (result.Items ?? []) as RejectedDelivery[], cursor: encodeCursor(result.LastEvaluatedKey) };
 }
 
 /** Lists every rejected delivery, in no particular order, one page at a time (a Scan: for replaying all). */
 export async function scanRejectedDeliveries(
   store: CallStore,
-  options: StoreOptions & { limit?: number; cursor?: string } = {},
+  options: PageOptions = {},
 ): Promise<Page<RejectedDelivery>> {
-  const result = await store.doc.send(
-    new ScanCommand({
-      TableName: store.rejectedTable,
-      Limit: options.limit,
-      ExclusiveStartKey: decodeCursor(options.cursor),
-    }),
-    { abortSignal: options.abortSignal },
+  return readPage<RejectedDelivery>(
+    store,
+    new ScanCommand({ TableName: store.rejectedTable, ...pageRequest(options) }),
+    options,
   );
-  return { items: (result.Items ?? []) as RejectedDelivery[], cursor: encodeCursor(result.LastEvaluatedKey) };
 }
 
 /**
@@ -183,7 +177,7 @@ export async function markRejectedDeliveryReplayed(
   await store.doc.send(
     new UpdateCommand({
       TableName: store.rejectedTable,
-      Key: { receivedDate: receivedDateOf(rejectionId), rejectionId },
+      Key: rejectedKey(rejectionId),
       UpdateExpression: 'SET replayedAt = :at, replayOutcome = :outcome',
       // Never create a stub item for an id that is not (or no longer) there.
       ConditionExpression: 'attribute_exists(rejectionId)',
@@ -191,6 +185,31 @@ export async function markRejectedDeliveryReplayed(
     }),
     { abortSignal: options.abortSignal },
   );
+}
+
+type PageOptions = StoreOptions & { limit?: number; cursor?: string };
+
+/** The rejected table's key of a rejection id (its partition is the id's day). */
+function rejectedKey(rejectionId: string): Pick<RejectedDelivery, 'receivedDate' | 'rejectionId'> {
+  return { receivedDate: receivedDateOf(rejectionId), rejectionId };
+}
+
+function pageRequest(options: PageOptions): { Limit?: number; ExclusiveStartKey?: Record<string, unknown> } {
+  return { Limit: options.limit, ExclusiveStartKey: decodeCursor(options.cursor) };
+}
+
+/** Runs one Query or Scan and turns DynamoDB's last key into an opaque cursor. */
+async function readPage<T>(
+  store: CallStore,
+  command: QueryCommand | ScanCommand,
+  options: PageOptions,
+): Promise<Page<T>> {
+  const sendOptions = { abortSignal: options.abortSignal };
+  const result =
+    command instanceof QueryCommand
+      ? await store.doc.send(command, sendOptions)
+      : await store.doc.send(command, sendOptions);
+  return { items: (result.Items ?? []) as T[], cursor: encodeCursor(result.LastEvaluatedKey) };
 }
 
 function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {

@@ -1,5 +1,5 @@
+import { createDocumentClient } from '../../lib/aws-clients';
 import type { CallStore } from '../../lib/call-store';
-import { createDocumentClient } from '../../lib/dynamodb-client';
 import { DUMMY_CREDENTIALS, type LocalDynamoDb, startLocalDynamoDb } from '../local-dynamodb';
 import type { ServiceDefinition } from '../service-definition';
 
