@@ -1,4 +1,4 @@
-import type { CallStatusWebhook } from './call-status-webhook';
+import { CallStatusWebhook } from './call-status-webhook';
 import { type Delivery, expiresAt, signedAtIso } from './delivery';
 
 /** Bumped when the item's shape changes, so readers can tell old items from new. */
@@ -20,18 +20,12 @@ export type CallRecord = Partial<Present<CallStatusWebhook>> &
     expiresAt?: number;
   };
 
-/** Fields every record carries as sent, even an empty `from`/`to`: the contract requires them. */
-const ALWAYS_KEPT = new Set<string>([
-  'requestType',
-  'callId',
-  'accountId',
-  'from',
-  'to',
-  'callStatus',
-  'callEndedReason',
-  'direction',
-  'callDuration',
-]);
+/** Fields every record carries as sent, even an empty `from`/`to`: the ones the contract requires. */
+const ALWAYS_KEPT = new Set(
+  Object.entries(CallStatusWebhook.entries)
+    .filter(([, schema]) => schema.type !== 'nullish')
+    .map(([key]) => key),
+);
 
 /**
  * Maps a validated payload to its item. Nulls and empty strings are left out: `parentCallId` is the index's
