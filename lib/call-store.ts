@@ -39,6 +39,15 @@ export async function saveCallRecord(
   record: CallRecord,
   options: StoreOptions = {},
 ): Promise<SaveOutcome> {
+  return putOnce(store, record, options, 2);
+}
+
+async function putOnce(
+  store: CallStore,
+  record: CallRecord,
+  options: StoreOptions,
+  attemptsLeft: number,
+): Promise<SaveOutcome> {
   let existing: CallRecord | undefined;
   try {
     await store.doc.send(
@@ -60,8 +69,12 @@ export async function saveCallRecord(
   }
   existing ??= await getCall(store, record.callId, { ...options, consistentRead: true });
   if (existing === undefined) {
-    // Only a TTL deletion between the two calls gets here; writing again keeps the promise of one item.
-    return saveCallRecord(store, record, options);
+    // Only a TTL deletion between the two calls gets here: write again, once; a store that keeps refusing
+    // an item it cannot show is broken, and the caller answers 503.
+    if (attemptsLeft <= 1) {
+      throw new Error(`The conditional put of ${record.callId} failed, yet no item is stored`);
+    }
+    return putOnce(store, record, options, attemptsLeft - 1);
   }
   return existing.rawBody === record.rawBody ? { outcome: 'duplicate' } : { outcome: 'conflict', existing };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../lib/aws-clients';
 import { createCallStatusHandler } from '../../lib/call-status-service';
 import { getRejectedDelivery, listLegs } from '../../lib/call-store';
@@ -336,6 +337,36 @@ describe('JSON that is not a valid callStatus', () => {
 });
 
 describe('DynamoDB unavailable', () => {
+  test('a store that refuses the put yet shows no item gets two tries, then a 503', async () => {
+    // Prepare: SDK middleware answers every PutItem on the calls table with a failed condition.
+    const doc = createDocumentClient();
+    let puts = 0;
+    doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { TableName?: string };
+        if (context.commandName === 'PutItemCommand' && input.TableName === store.callsTable) {
+          puts += 1;
+          throw new ConditionalCheckFailedException({
+            message: 'The conditional request failed',
+            $metadata: {},
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'refuseCallPuts' },
+    );
+    const refusing = createCallStatusHandler({ env: testEnv(), now, store: { ...store, doc } });
+    const body = withFreshIds(bodyFixture('completed-inbound'));
+
+    // Act
+    const response = await refusing(signedEvent(body), lambdaContext);
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(puts).toBe(2);
+    expect(await readCall(store, callIdIn(body))).toBeUndefined();
+  });
+
   test('answers 503 after the retries, stores nothing, and logs the body for replay', async () => {
     // Prepare: a port nothing listens on, so every attempt is refused at the network level.
     const port = await closedPort();
