@@ -2,8 +2,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { CallStatusWebhook } from '../../lib/call-status-webhook';
 import { signatureHeader } from '../../lib/signature';
+import { callStatusBodyNames, readBody } from '../support/fixture-bodies';
 import { eventFixture, freshId, TEST_SECRET, withFreshIds } from '../support/webhook';
-import { callStatusBodyNames, readBody } from '../unit/fixture-bodies';
 
 /**
  * Hostile API Gateway v2 events for the property test. An arbitrary yields a plan (what to send and how); the

@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createDocumentClient } from '../../lib/aws-clients';
 import { type CallStore, getCall } from '../../lib/call-store';
 import { signatureHeader } from '../../lib/signature';
+import { readBody } from './fixture-bodies';
 
 /** The test-only secret the event fixtures are signed with (see tests/fixtures/events/README.md). */
 export const TEST_SECRET = 'sigsec_test_only_4e1f0c2b9a7d6e5f4c3b2a1908f7e6d5c4b3a291';
@@ -13,9 +14,9 @@ export const FIXTURE_SIGNED_AT = 1764081000;
 
 const fixtures = join(__dirname, '..', 'fixtures');
 
-/** A fixture body's exact bytes. */
+/** A fixture body's exact bytes, by name without `.json`. */
 export function bodyFixture(name: string): Buffer {
-  return readFileSync(join(fixtures, 'bodies', `${name}.json`));
+  return readBody(`${name}.json`);
 }
 
 /** An API Gateway v2 event fixture, as Lambda receives it. */

@@ -3,7 +3,7 @@ import { CALL_RECORD_SCHEMA_VERSION, toCallRecord } from '../../lib/call-record'
 import { CallStatusWebhook, parseCallStatusWebhook } from '../../lib/call-status-webhook';
 import type { Delivery } from '../../lib/delivery';
 import { receivedDateOf, toRejectedDelivery } from '../../lib/rejected-delivery';
-import { callStatusBodyNames, readBody, readJson } from './fixture-bodies';
+import { callStatusBodyNames, readBody, readJson } from '../support/fixture-bodies';
 
 /** 2024-03-09T17:45:12.345Z, written out by hand. */
 const RECEIVED_AT_MS = Date.UTC(2024, 2, 9, 17, 45, 12, 345);

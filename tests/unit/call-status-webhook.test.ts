@@ -6,7 +6,7 @@ import {
   parseCallStatusWebhook,
 } from '../../lib/call-status-webhook';
 import type { ValidationIssue } from '../../lib/errors';
-import { callStatusBodyNames, NOT_CALL_STATUS, readJson } from './fixture-bodies';
+import { callStatusBodyNames, NOT_CALL_STATUS, readJson } from '../support/fixture-bodies';
 
 const HEX40 = '0123456789abcdef0123456789abcdef01234567';
 

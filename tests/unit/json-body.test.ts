@@ -1,6 +1,6 @@
 import { MalformedBodyError } from '../../lib/errors';
 import { findHostileStructure, MAX_JSON_DEPTH, parseJsonBody } from '../../lib/json-body';
-import { readBody, readJson } from './fixture-bodies';
+import { readBody, readJson } from '../support/fixture-bodies';
 
 /** `levels` arrays nested inside each other around one number: `[[1]]` has 2 levels. */
 function nestedArrays(levels: number): unknown {

@@ -1,6 +1,6 @@
 import { PayloadTooLargeError } from '../../lib/errors';
 import { readRawBody, strictUtf8 } from '../../lib/raw-body';
-import { readBody } from './fixture-bodies';
+import { readBody } from '../support/fixture-bodies';
 
 const LIMIT = 1024;
 

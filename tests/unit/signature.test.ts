@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { SignatureError, type SignatureFailure } from '../../lib/errors';
 import { computeSignature, verifySignature } from '../../lib/signature';
-import { readBody } from './fixture-bodies';
+import { readBody } from '../support/fixture-bodies';
 
 const OLD_SECRET = 'sigsec_0000000000000000000000000000000000000000';
 const NEW_SECRET = 'sigsec_1111111111111111111111111111111111111111';

@@ -1,6 +1,6 @@
 import { parseCallStatusWebhook } from '../../lib/call-status-webhook';
 import { ZodCallStatusWebhook } from '../../scripts/bench/zod-call-status-webhook';
-import { allBodyNames, readJson } from './fixture-bodies';
+import { allBodyNames, readJson } from '../support/fixture-bodies';
 
 // The benchmark compares valibot with the same contract written in zod. The comparison is only fair if both
 // accept and refuse the same bodies, and produce the same payload.
