@@ -7,6 +7,7 @@ import { createCallStatusHandler } from '../../lib/call-status-service';
 import { getRejectedDelivery, listLegs } from '../../lib/call-store';
 import { createMetrics } from '../../lib/delivery-metrics';
 import { infoLogger, withCapturedLogs } from '../support/captured-logs';
+import { freePort } from '../support/free-port';
 import {
   bodyFixture,
   clockAt,
@@ -369,7 +370,7 @@ describe('DynamoDB unavailable', () => {
 
   test('answers 503 after the retries, stores nothing, and logs the body for replay', async () => {
     // Prepare: a port nothing listens on, so every attempt is refused at the network level.
-    const port = await closedPort();
+    const port = await freePort();
     const failing = {
       ...store,
       doc: createDocumentClient({ endpoint: `http://127.0.0.1:${port}` }),
@@ -572,15 +573,4 @@ function enabledMetrics(): Metrics {
       process.env.POWERTOOLS_METRICS_DISABLED = previous;
     }
   }
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') {
-    throw new Error('no port');
-  }
-  return address.port;
 }

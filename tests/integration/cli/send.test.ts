@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
 import { type LocalServer, startLocalServer } from '../../../scripts/local-server';
 import { runRecords, testLocalTargetFile } from '../../support/cli';
+import { freePort } from '../../support/free-port';
 import { bodyFixture, freshId, readCall, testEnv, testStore, withFreshIds } from '../../support/webhook';
 
 // `freeclimb-records send` against the local server (the API Gateway stand-in of `npm start`) in front of
@@ -180,12 +180,3 @@ describe('send', () => {
     );
   });
 });
-
-/** A port nothing listens on: bound, then released. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}

@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -7,6 +6,7 @@ import { createCallStatusHandler } from '../../../lib/call-status-service';
 import { writeLocalTarget } from '../../../scripts/local-target';
 import { runRecords } from '../../support/cli';
 import { testTables } from '../../support/dynamodb';
+import { freePort } from '../../support/free-port';
 import {
   bodyFixture,
   clockAt,
@@ -256,11 +256,3 @@ describe('the command line', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
