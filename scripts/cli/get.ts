@@ -33,6 +33,7 @@ export const getCommand: Command = {
   summary: 'one call: every attribute, times in UTC and local time, the raw body',
   usage: 'get <callId>',
   options: {},
+  positionals: { min: 1, max: 1, names: 'a call id' },
   async run(context, _values, positionals) {
     const callId = callIdArgument(positionals[0], 'get');
     const target = await context.target();

@@ -40,9 +40,9 @@ export const sendCommand: Command = {
     parent: { type: 'string' },
     count: { type: 'string' },
   },
+  positionals: { min: 0, max: 1, names: 'a body file' },
   async run(context, values, positionals) {
     const { io } = context;
-    if (positionals.length > 1) throw new UsageError('send takes at most one body file');
     const file = positionals[0];
     if (file !== undefined && (values.sample !== undefined || values.parent !== undefined)) {
       throw new UsageError(

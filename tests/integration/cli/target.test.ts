@@ -227,6 +227,12 @@ describe('the command line', () => {
       '--region and --stack only apply together with --stage <stage>',
     ],
     [['--json', 'get'], 'the command comes first, before --json'],
+    [['get'], 'get needs a call id (usage: get <callId>)'],
+    // Extra arguments are never ignored, whatever the command.
+    [['get', `CA${'f'.repeat(40)}`, 'bogus'], 'get takes one argument, a call id: remove "bogus"'],
+    [['legs', `CA${'f'.repeat(40)}`, 'x', 'y'], 'legs takes one argument, a call id: remove "x" "y"'],
+    [['rejected', 'list', 'extra'], 'rejected list takes no arguments: remove "extra"'],
+    [['send', 'a.json', 'b.json'], 'send takes one argument, a body file: remove "b.json"'],
   ])('%j is a usage error: one line, a pointer to --help, exit 2', async (argv, message) => {
     // Prepare
     const localTargetFile = '/nonexistent/local-target.json';
