@@ -3,11 +3,14 @@ import type { CliIo } from './cli-io';
 import type { TimeFormat } from './format';
 import type { Target } from './target';
 
-/** What every command gets: where to write, how to show times, and the target (resolved on first use). */
+/**
+ * What every command gets: where to write, how to show times and the target, the last two made on first use:
+ * a command that shows no local time never reads TZ, and one that fails before reading never resolves a target.
+ */
 export interface CommandContext {
   io: CliIo;
   json: boolean;
-  time: TimeFormat;
+  time: () => TimeFormat;
   target: () => Promise<Target>;
 }
 

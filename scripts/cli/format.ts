@@ -1,5 +1,5 @@
 import type { ReplayOutcome } from '../../lib/rejected-delivery';
-import { UsageError } from './cli-errors';
+import { localTimeZone } from './time-zone';
 
 /**
  * How people read times and durations in the CLI's output. Times are shown in UTC (as stored) and in the
@@ -8,24 +8,19 @@ import { UsageError } from './cli-errors';
 export class TimeFormat {
   private readonly local: Intl.DateTimeFormat;
 
-  constructor(timeZone: string | undefined) {
-    try {
-      this.local = new Intl.DateTimeFormat('en-CA', {
-        timeZone: timeZone === '' ? undefined : timeZone,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-        hourCycle: 'h23',
-        timeZoneName: 'short',
-      });
-    } catch (error) {
-      throw new UsageError(`TZ=${timeZone} is not a time zone (e.g. Europe/Berlin, America/Chicago)`, {
-        cause: error,
-      });
-    }
+  /** `tz` as in the environment; a value that is no time zone is a usage error (see localTimeZone). */
+  constructor(tz: string | undefined) {
+    this.local = new Intl.DateTimeFormat('en-CA', {
+      timeZone: localTimeZone(tz),
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
   }
 
   /** `2026-11-25 09:01:02 CST` */

@@ -41,7 +41,7 @@ export const getCommand: Command = {
     if (call === undefined) {
       throw new NotFoundError(`No call ${callId} in ${target.store.callsTable}`);
     }
-    context.io.stdout(context.json ? json(call) : describeCall(call, context.time));
+    context.io.stdout(context.json ? json(call) : describeCall(call, context.time()));
     return 0;
   },
 };

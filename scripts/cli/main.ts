@@ -54,6 +54,7 @@ Options for every command:
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let target: Target | undefined;
   let targetPromise: Promise<Target> | undefined;
+  let time: TimeFormat | undefined;
   try {
     const { name, command, args } = findCommand(argv);
     if (command === undefined) {
@@ -69,7 +70,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const context: CommandContext = {
       io,
       json: values.json === true,
-      time: new TimeFormat(io.env.TZ),
+      time: () => {
+        time ??= new TimeFormat(io.env.TZ);
+        return time;
+      },
       target: () => {
         targetPromise ??= resolveTarget(
           {

@@ -62,6 +62,48 @@ describe('get <callId>', () => {
     expect(run.stdout).toContain('2025-11-25T14:30:02.000Z (2025-11-25 23:30:02 GMT+9)');
   });
 
+  test.each([
+    // Common in containers and CI images, and accepted by `date`: a zone file, a zone name, fixed offsets.
+    [':/etc/localtime', /^2025-11-25 \d\d:\d\d:02 \S+$/],
+    [':UTC', /^2025-11-25 14:30:02 UTC$/],
+    ['UTC0', /^2025-11-25 14:30:02 UTC$/],
+    ['<+03>-3', /^2025-11-25 17:30:02 GMT\+3$/],
+    ['EST5', /^2025-11-25 09:30:02 GMT-5$/],
+    // A daylight-saving rule Intl cannot follow: the system zone, named in the output.
+    ['CET-1CEST,M3.5.0,M10.5.0/3', /^2025-11-25 \d\d:\d\d:02 \S+$/],
+  ])('TZ=%s, a POSIX form, is read as date reads it, or as the system zone', async (tz, local) => {
+    // Prepare
+    const callId = await storedSample('completed-inbound');
+
+    // Act
+    const run = await runRecords(['get', callId], { env: { TZ: tz } });
+
+    // Assess
+    expect(run).toEqual(expect.objectContaining({ code: 0, stderr: '' }));
+    const receivedAt = /^ {2}receivedAt +2025-11-25T14:30:02\.000Z \((.*)\)$/m.exec(run.stdout);
+    expect(receivedAt?.[1]).toMatch(local);
+  });
+
+  test('a TZ that is no zone at all fails the readable get only, exit 2; --json shows no local time', async () => {
+    // Prepare
+    const callId = await storedSample('completed-inbound');
+    const env = { TZ: 'Mars/Olympus' };
+
+    // Act
+    const readable = await runRecords(['get', callId], { env });
+    const asJson = await runRecords(['get', callId, '--json'], { env });
+    const rejected = await runRecords(['rejected', 'list', '--since', '90m'], { env });
+
+    // Assess
+    expect(readable.code).toBe(2);
+    expect(readable.stderr.split('\n')[0]).toBe(
+      'freeclimb-records: TZ=Mars/Olympus is not a time zone (e.g. Europe/Berlin, America/Chicago, UTC)',
+    );
+    expect(asJson).toEqual(expect.objectContaining({ code: 0, stderr: '' }));
+    expect(JSON.parse(asJson.stdout).callId).toBe(callId);
+    expect(rejected).toEqual(expect.objectContaining({ code: 0, stderr: '' }));
+  });
+
   test('--json prints the stored item and nothing else', async () => {
     // Prepare
     const callId = await storedSample('child-leg-outbound-dial');

@@ -143,6 +143,21 @@ describe('send', () => {
     for (const { callId } of results.slice(0, 3)) expect(await readCall(store, callId)).toBeDefined();
   });
 
+  test.each(['UTC0', ':/etc/localtime', 'Mars/Olympus'])(
+    'TZ=%s does not concern send: 204, exit 0',
+    async (tz) => {
+      // Prepare
+      const args = ['send', '--url', server.webhookUrl, '--secret', SECRET];
+
+      // Act
+      const run = await runRecords(args, { env: { TZ: tz } });
+
+      // Assess
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+    },
+  );
+
   test('without --url it sends to the webhook npm start recorded', async () => {
     // Prepare
     const localTargetFile = testLocalTargetFile(server.webhookUrl);
