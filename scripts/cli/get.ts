@@ -3,7 +3,7 @@ import { getCall } from '../../lib/call-store';
 import { callIdArgument } from './arguments';
 import { NotFoundError } from './cli-errors';
 import type { Command } from './command';
-import { columns, formatDuration, json, prettyJson, type TimeFormat } from './format';
+import { columns, formatDuration, indentJson, json, type TimeFormat } from './format';
 
 /** Attributes in the order people look for them; any others follow alphabetically, `rawBody` comes last. */
 const ORDER = [
@@ -30,7 +30,7 @@ const DURATIONS = new Set(['callDuration', 'recordingDurationSec']);
 
 /** `get <callId>`: one call leg with every stored attribute. */
 export const getCommand: Command = {
-  summary: 'one call: every attribute, times in UTC and local time, the raw body',
+  summary: 'one call: every attribute, times in UTC and local time, the raw body as sent (indented)',
   usage: 'get <callId>',
   options: {},
   positionals: { min: 1, max: 1, names: 'a call id' },
@@ -57,7 +57,7 @@ export function describeCall(call: CallRecord, time: TimeFormat): string {
     if (item[name] === undefined) continue;
     rows.push([name, attributeText(name, item[name], time)]);
   }
-  const raw = typeof call.rawBody === 'string' ? `\nrawBody\n${indent(prettyJson(call.rawBody))}\n` : '';
+  const raw = typeof call.rawBody === 'string' ? `\nrawBody\n${indent(indentJson(call.rawBody))}\n` : '';
   return `Call ${call.callId}\n${columns(rows)}\n${raw}`;
 }
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
 import { runRecords } from '../../support/cli';
 import {
@@ -49,6 +51,49 @@ describe('get <callId>', () => {
     const rawBody = run.stdout.slice(run.stdout.indexOf('\nrawBody\n') + '\nrawBody\n'.length);
     expect(JSON.parse(rawBody)).toEqual(JSON.parse(stored?.rawBody ?? ''));
     expect(rawBody).toContain(`\n    "callId": "${callId}",\n`);
+  });
+
+  test('rawBody is shown exactly as sent: big numbers, duplicate keys and escapes untouched', async () => {
+    // Prepare
+    const file = path.join(__dirname, '..', '..', 'fixtures', 'exact-bytes', 'big-number-duplicate-key.json');
+    const body = withFreshIds(readFileSync(file));
+    expect((await handle(signedEvent(body), lambdaContext)).statusCode).toBe(204);
+    const sent = body.toString('utf8');
+    const callId: string = JSON.parse(sent).callId;
+
+    // Act
+    const readable = await runRecords(['get', callId]);
+    const asJson = await runRecords(['get', callId, '--json']);
+
+    // Assess
+    expect(JSON.parse(asJson.stdout).rawBody).toBe(sent);
+    const shown = readable.stdout.slice(readable.stdout.indexOf('\nrawBody\n') + '\nrawBody\n'.length);
+    // Only the whitespace between tokens differs from what was sent.
+    expect(shown).toBe(
+      [
+        '  {',
+        '    "accountId": "ACcace6050449596e58a9256aa934c53e4ce837bbb",',
+        '    "callDuration": 47,',
+        '    "callEndedReason": "farEndHangup",',
+        `    "callId": "${callId}",`,
+        '    "callStatus": "completed",',
+        '    "conferenceId": null,',
+        '    "direction": "inbound",',
+        '    "from": "+13125550142",',
+        '    "parentCallId": null,',
+        '    "queueId": null,',
+        '    "requestType": "callStatus",',
+        '    "to": "+18475550199",',
+        '    "to": "+18475550199",',
+        '    "sequence": 12345678901234567890123,',
+        '    "rate": 1.10,',
+        '    "note": "caf\\u00e9 \\"on hold\\", {not: a [token]}",',
+        '    "tags": [],',
+        '    "meta": {}',
+        '  }',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('the local time follows TZ', async () => {
