@@ -25,19 +25,6 @@ export function rejectionIdArgument(value: string): string {
   return value;
 }
 
-const DURATION = /^(\d+)(m|h|d)$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** `90m`, `24h`, `7d` in milliseconds. */
-export function durationArgument(value: string, flag: string): number {
-  const match = DURATION.exec(value);
-  const amount = Number(match?.[1]);
-  if (match === null || !(amount > 0)) {
-    throw new UsageError(`${flag} ${value}: expected a duration like 90m, 24h or 7d`);
-  }
-  return amount * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-}
-
 /** A whole number in [min, max]. */
 export function integerArgument(value: string, flag: string, min: number, max: number): number {
   const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;

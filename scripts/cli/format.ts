@@ -1,5 +1,5 @@
 import type { ReplayOutcome } from '../../lib/rejected-delivery';
-import { UsageError } from './cli-errors';
+import { localTimeZone } from './time-zone';
 
 /**
  * How people read times and durations in the CLI's output. Times are shown in UTC (as stored) and in the
@@ -8,24 +8,19 @@ import { UsageError } from './cli-errors';
 export class TimeFormat {
   private readonly local: Intl.DateTimeFormat;
 
-  constructor(timeZone: string | undefined) {
-    try {
-      this.local = new Intl.DateTimeFormat('en-CA', {
-        timeZone: timeZone === '' ? undefined : timeZone,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-        hourCycle: 'h23',
-        timeZoneName: 'short',
-      });
-    } catch (error) {
-      throw new UsageError(`TZ=${timeZone} is not a time zone (e.g. Europe/Berlin, America/Chicago)`, {
-        cause: error,
-      });
-    }
+  /** `tz` as in the environment; a value that is no time zone is a usage error (see localTimeZone). */
+  constructor(tz: string | undefined) {
+    this.local = new Intl.DateTimeFormat('en-CA', {
+      timeZone: localTimeZone(tz),
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
   }
 
   /** `2026-11-25 09:01:02 CST` */
@@ -58,13 +53,55 @@ export function columns(rows: Array<[string, string]>, indent = '  '): string {
   return rows.map(([name, value]) => `${indent}${name.padEnd(width)}  ${value}`).join('\n');
 }
 
-/** `{"a":1}` as indented JSON when it is JSON, else as it is. */
-export function prettyJson(text: string): string {
+/**
+ * JSON text indented for reading, token by token: only the whitespace between tokens changes. Nothing is
+ * parsed into values and written back, so every key (a duplicate too, in its place), number (`1.10`, or
+ * one beyond 2^53), string and escape (`\u00e9`) is shown exactly as sent. Text that is not JSON is
+ * returned as it is.
+ */
+export function indentJson(text: string): string {
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
+    JSON.parse(text); // only to know the tokens below are well formed
   } catch {
     return text;
   }
+  let out = '';
+  let depth = 0;
+  const newline = () => `\n${'  '.repeat(depth)}`;
+  for (let at = 0; at < text.length; at += 1) {
+    const char = text.charAt(at);
+    if (char === '"') {
+      const end = endOfString(text, at);
+      out += text.slice(at, end);
+      at = end - 1;
+    } else if (char === '{' || char === '[') {
+      const next = text.slice(at + 1).search(/\S/) + at + 1;
+      if (text.charAt(next) === (char === '{' ? '}' : ']')) {
+        out += `${char}${text.charAt(next)}`;
+        at = next;
+      } else {
+        depth += 1;
+        out += `${char}${newline()}`;
+      }
+    } else if (char === '}' || char === ']') {
+      depth -= 1;
+      out += `${newline()}${char}`;
+    } else if (char === ',') {
+      out += `,${newline()}`;
+    } else if (char === ':') {
+      out += ': ';
+    } else if (!/\s/.test(char)) {
+      out += char;
+    }
+  }
+  return out;
+}
+
+/** The index just past the string literal that opens at `start`, its escapes included. */
+function endOfString(text: string, start: number): number {
+  let at = start + 1;
+  while (text.charAt(at) !== '"') at += text.charAt(at) === '\\' ? 2 : 1;
+  return at + 1;
 }
 
 /** Machine output: one JSON document and a newline. */

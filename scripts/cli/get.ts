@@ -3,7 +3,7 @@ import { getCall } from '../../lib/call-store';
 import { callIdArgument } from './arguments';
 import { NotFoundError } from './cli-errors';
 import type { Command } from './command';
-import { columns, formatDuration, json, prettyJson, type TimeFormat } from './format';
+import { columns, formatDuration, indentJson, json, type TimeFormat } from './format';
 
 /** Attributes in the order people look for them; any others follow alphabetically, `rawBody` comes last. */
 const ORDER = [
@@ -30,9 +30,10 @@ const DURATIONS = new Set(['callDuration', 'recordingDurationSec']);
 
 /** `get <callId>`: one call leg with every stored attribute. */
 export const getCommand: Command = {
-  summary: 'one call: every attribute, times in UTC and local time, the raw body',
+  summary: 'one call: every attribute, times in UTC and local time, the raw body as sent (indented)',
   usage: 'get <callId>',
   options: {},
+  positionals: { min: 1, max: 1, names: 'a call id' },
   async run(context, _values, positionals) {
     const callId = callIdArgument(positionals[0], 'get');
     const target = await context.target();
@@ -40,7 +41,7 @@ export const getCommand: Command = {
     if (call === undefined) {
       throw new NotFoundError(`No call ${callId} in ${target.store.callsTable}`);
     }
-    context.io.stdout(context.json ? json(call) : describeCall(call, context.time));
+    context.io.stdout(context.json ? json(call) : describeCall(call, context.time()));
     return 0;
   },
 };
@@ -56,7 +57,7 @@ export function describeCall(call: CallRecord, time: TimeFormat): string {
     if (item[name] === undefined) continue;
     rows.push([name, attributeText(name, item[name], time)]);
   }
-  const raw = typeof call.rawBody === 'string' ? `\nrawBody\n${indent(prettyJson(call.rawBody))}\n` : '';
+  const raw = typeof call.rawBody === 'string' ? `\nrawBody\n${indent(indentJson(call.rawBody))}\n` : '';
   return `Call ${call.callId}\n${columns(rows)}\n${raw}`;
 }
 

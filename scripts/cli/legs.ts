@@ -30,6 +30,7 @@ export const legsCommand: Command = {
   summary: 'a call and all its legs as a tree, with status, reason, duration and totals',
   usage: 'legs <callId> [--page-size <n>]',
   options: { 'page-size': { type: 'string' } },
+  positionals: { min: 1, max: 1, names: 'a call id' },
   async run(context, values, positionals) {
     const callId = callIdArgument(positionals[0], 'legs');
     const pageSize =

@@ -54,8 +54,9 @@ Options for every command:
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let target: Target | undefined;
   let targetPromise: Promise<Target> | undefined;
+  let time: TimeFormat | undefined;
   try {
-    const { command, args } = findCommand(argv);
+    const { name, command, args } = findCommand(argv);
     if (command === undefined) {
       io.stdout(usage());
       return 0;
@@ -65,10 +66,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(usage());
       return 0;
     }
+    checkCount(name, command, positionals);
     const context: CommandContext = {
       io,
       json: values.json === true,
-      time: new TimeFormat(io.env.TZ),
+      time: () => {
+        time ??= new TimeFormat(io.env.TZ);
+        return time;
+      },
       target: () => {
         targetPromise ??= resolveTarget(
           {
@@ -96,18 +101,35 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function findCommand(argv: string[]): { command?: Command; args: string[] } {
+function findCommand(argv: string[]): { name: string; command?: Command; args: string[] } {
   const [first, second] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') return { args: [] };
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    return { name: '', args: [] };
+  }
   if (first.startsWith('-')) throw new UsageError(`the command comes first, before ${first}`);
   if (first === 'rejected') {
-    const command = second === undefined ? undefined : COMMANDS[`rejected ${second}`];
+    const name = `rejected ${second}`;
+    const command = second === undefined ? undefined : COMMANDS[name];
     if (command === undefined) throw new UsageError('rejected needs a subcommand: list or replay');
-    return { command, args: argv.slice(2) };
+    return { name, command, args: argv.slice(2) };
   }
   const command = COMMANDS[first];
   if (command === undefined) throw new UsageError(`unknown command "${first}"`);
-  return { command, args: argv.slice(1) };
+  return { name: first, command, args: argv.slice(1) };
+}
+
+/** Too few or too many arguments is a wrong command line, for every command alike: nothing is ignored. */
+function checkCount(name: string, command: Command, positionals: string[]): void {
+  const { min, max, names } = command.positionals;
+  if (positionals.length < min) throw new UsageError(`${name} needs ${names} (usage: ${command.usage})`);
+  if (positionals.length <= max) return;
+  const extra = positionals
+    .slice(max)
+    .map((value) => `"${value}"`)
+    .join(' ');
+  const takes =
+    max === 0 ? 'no arguments' : max === 1 ? `one argument, ${names}` : `at most ${max} arguments, ${names}`;
+  throw new UsageError(`${name} takes ${takes}: remove ${extra}`);
 }
 
 function parseOptions(command: Command, args: string[]) {

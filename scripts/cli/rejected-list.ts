@@ -1,11 +1,10 @@
 import { type CallStore, listRejectedDeliveries } from '../../lib/call-store';
 import type { RejectedDelivery } from '../../lib/rejected-delivery';
-import { durationArgument } from './arguments';
 import type { Command } from './command';
 import { json, REPLAY_LABELS } from './format';
+import { type TimeWindow, timeWindow } from './time-window';
 
 const DEFAULT_SINCE = '24h';
-const DAY_MS = 86_400_000;
 /** Issues beyond this length are cut in the readable list; `--json` has them whole. */
 const ISSUES_WIDTH = 120;
 
@@ -14,49 +13,39 @@ export const rejectedListCommand: Command = {
   summary: 'what the webhook kept in the rejected table, newest first, with the reason',
   usage: `rejected list [--since <90m|24h|7d>]   (default ${DEFAULT_SINCE})`,
   options: { since: { type: 'string' } },
+  positionals: { min: 0, max: 0, names: '' },
   async run(context, values) {
     const since = typeof values.since === 'string' ? values.since : DEFAULT_SINCE;
-    const sinceMs = context.io.now() - durationArgument(since, '--since');
+    const window = timeWindow(since, '--since', context.io.now());
     const target = await context.target();
-    const items = await findRejected(target.store, sinceMs, context.io.now());
+    const items = await findRejected(target.store, window);
     if (context.json) {
       context.io.stdout(json(items));
       return 0;
     }
-    const from = new Date(sinceMs).toISOString();
     const lines = items.map(describeRejected);
     lines.push(
-      `${items.length} rejected ${items.length === 1 ? 'delivery' : 'deliveries'} since ${from} (${since}) in ${target.store.rejectedTable}`,
+      `${items.length} rejected ${items.length === 1 ? 'delivery' : 'deliveries'} since ${window.sinceIso} (${since}) in ${target.store.rejectedTable}`,
     );
     context.io.stdout(`${lines.join('\n')}\n`);
     return 0;
   },
 };
 
-/** Rejected deliveries received at or after `sinceMs`, newest first, across the UTC day partitions. */
-export async function findRejected(
-  store: CallStore,
-  sinceMs: number,
-  nowMs: number,
-): Promise<RejectedDelivery[]> {
-  const since = new Date(sinceMs).toISOString();
+/** Rejected deliveries received within the window, newest first, from its UTC day partitions. */
+export async function findRejected(store: CallStore, window: TimeWindow): Promise<RejectedDelivery[]> {
   const items: RejectedDelivery[] = [];
-  for (let day = utcDay(nowMs); day >= utcDay(sinceMs); day -= DAY_MS) {
-    const receivedDate = new Date(day).toISOString().slice(0, 10);
+  for (const receivedDate of window.days) {
     let cursor: string | undefined;
     do {
       const page = await listRejectedDeliveries(store, receivedDate, { cursor });
-      const recent = page.items.filter((item) => item.receivedAt >= since);
+      const recent = page.items.filter((item) => item.receivedAt >= window.sinceIso);
       items.push(...recent);
       // Newest first within the day: once one is older than `since`, so is the rest of the day.
       cursor = recent.length < page.items.length ? undefined : page.cursor;
     } while (cursor !== undefined);
   }
   return items;
-}
-
-function utcDay(ms: number): number {
-  return Math.floor(ms / DAY_MS) * DAY_MS;
 }
 
 /** `<rejectionId>  <reason>  <callId>  <issues>  [replayed: …]` */

@@ -9,11 +9,12 @@ import {
 } from '../../lib/call-store';
 import type { ValidationIssue } from '../../lib/errors';
 import type { RejectedDelivery, ReplayOutcome } from '../../lib/rejected-delivery';
-import { durationArgument, rejectionIdArgument } from './arguments';
+import { rejectionIdArgument } from './arguments';
 import { NotFoundError, UsageError } from './cli-errors';
 import type { Command } from './command';
 import { json, REPLAY_LABELS as LABELS } from './format';
 import { findRejected } from './rejected-list';
+import { type TimeWindow, timeWindow } from './time-window';
 
 export interface ReplayResult {
   rejectionId: string;
@@ -28,6 +29,7 @@ export const rejectedReplayCommand: Command = {
   summary: 'validate rejected bodies again with the current schema and store the ones that pass',
   usage: 'rejected replay <rejectionId>… | --all [--since <90m|24h|7d>] [--dry-run]',
   options: { all: { type: 'boolean' }, since: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  positionals: { min: 0, max: Number.POSITIVE_INFINITY, names: 'rejection ids' },
   async run(context, values, positionals) {
     const all = values.all === true;
     if (all === positionals.length > 0) {
@@ -37,15 +39,11 @@ export const rejectedReplayCommand: Command = {
       throw new UsageError('--since only applies with --all');
     }
     const ids = positionals.map(rejectionIdArgument);
-    const sinceMs =
-      typeof values.since === 'string'
-        ? context.io.now() - durationArgument(values.since, '--since')
-        : undefined;
+    const window =
+      typeof values.since === 'string' ? timeWindow(values.since, '--since', context.io.now()) : undefined;
     const target = await context.target();
     const { store } = target;
-    const items = all
-      ? await everyRejected(store, sinceMs, context.io.now())
-      : await someRejected(store, ids);
+    const items = all ? await everyRejected(store, window) : await someRejected(store, ids);
 
     const results: ReplayResult[] = [];
     for (const item of items) {
@@ -72,12 +70,8 @@ async function someRejected(store: CallStore, ids: string[]): Promise<RejectedDe
 }
 
 /** Everything kept (or everything since a time), oldest first: the earliest delivery of a call wins, as live. */
-async function everyRejected(
-  store: CallStore,
-  sinceMs: number | undefined,
-  nowMs: number,
-): Promise<RejectedDelivery[]> {
-  if (sinceMs !== undefined) return (await findRejected(store, sinceMs, nowMs)).reverse();
+async function everyRejected(store: CallStore, window: TimeWindow | undefined): Promise<RejectedDelivery[]> {
+  if (window !== undefined) return (await findRejected(store, window)).reverse();
   const items: RejectedDelivery[] = [];
   let cursor: string | undefined;
   do {

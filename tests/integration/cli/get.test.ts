@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
 import { runRecords } from '../../support/cli';
 import {
@@ -51,6 +53,49 @@ describe('get <callId>', () => {
     expect(rawBody).toContain(`\n    "callId": "${callId}",\n`);
   });
 
+  test('rawBody is shown exactly as sent: big numbers, duplicate keys and escapes untouched', async () => {
+    // Prepare
+    const file = path.join(__dirname, '..', '..', 'fixtures', 'exact-bytes', 'big-number-duplicate-key.json');
+    const body = withFreshIds(readFileSync(file));
+    expect((await handle(signedEvent(body), lambdaContext)).statusCode).toBe(204);
+    const sent = body.toString('utf8');
+    const callId: string = JSON.parse(sent).callId;
+
+    // Act
+    const readable = await runRecords(['get', callId]);
+    const asJson = await runRecords(['get', callId, '--json']);
+
+    // Assess
+    expect(JSON.parse(asJson.stdout).rawBody).toBe(sent);
+    const shown = readable.stdout.slice(readable.stdout.indexOf('\nrawBody\n') + '\nrawBody\n'.length);
+    // Only the whitespace between tokens differs from what was sent.
+    expect(shown).toBe(
+      [
+        '  {',
+        '    "accountId": "ACcace6050449596e58a9256aa934c53e4ce837bbb",',
+        '    "callDuration": 47,',
+        '    "callEndedReason": "farEndHangup",',
+        `    "callId": "${callId}",`,
+        '    "callStatus": "completed",',
+        '    "conferenceId": null,',
+        '    "direction": "inbound",',
+        '    "from": "+13125550142",',
+        '    "parentCallId": null,',
+        '    "queueId": null,',
+        '    "requestType": "callStatus",',
+        '    "to": "+18475550199",',
+        '    "to": "+18475550199",',
+        '    "sequence": 12345678901234567890123,',
+        '    "rate": 1.10,',
+        '    "note": "caf\\u00e9 \\"on hold\\", {not: a [token]}",',
+        '    "tags": [],',
+        '    "meta": {}',
+        '  }',
+        '',
+      ].join('\n'),
+    );
+  });
+
   test('the local time follows TZ', async () => {
     // Prepare
     const callId = await storedSample('completed-inbound');
@@ -60,6 +105,48 @@ describe('get <callId>', () => {
 
     // Assess
     expect(run.stdout).toContain('2025-11-25T14:30:02.000Z (2025-11-25 23:30:02 GMT+9)');
+  });
+
+  test.each([
+    // Common in containers and CI images, and accepted by `date`: a zone file, a zone name, fixed offsets.
+    [':/etc/localtime', /^2025-11-25 \d\d:\d\d:02 \S+$/],
+    [':UTC', /^2025-11-25 14:30:02 UTC$/],
+    ['UTC0', /^2025-11-25 14:30:02 UTC$/],
+    ['<+03>-3', /^2025-11-25 17:30:02 GMT\+3$/],
+    ['EST5', /^2025-11-25 09:30:02 GMT-5$/],
+    // A daylight-saving rule Intl cannot follow: the system zone, named in the output.
+    ['CET-1CEST,M3.5.0,M10.5.0/3', /^2025-11-25 \d\d:\d\d:02 \S+$/],
+  ])('TZ=%s, a POSIX form, is read as date reads it, or as the system zone', async (tz, local) => {
+    // Prepare
+    const callId = await storedSample('completed-inbound');
+
+    // Act
+    const run = await runRecords(['get', callId], { env: { TZ: tz } });
+
+    // Assess
+    expect(run).toEqual(expect.objectContaining({ code: 0, stderr: '' }));
+    const receivedAt = /^ {2}receivedAt +2025-11-25T14:30:02\.000Z \((.*)\)$/m.exec(run.stdout);
+    expect(receivedAt?.[1]).toMatch(local);
+  });
+
+  test('a TZ that is no zone at all fails the readable get only, exit 2; --json shows no local time', async () => {
+    // Prepare
+    const callId = await storedSample('completed-inbound');
+    const env = { TZ: 'Mars/Olympus' };
+
+    // Act
+    const readable = await runRecords(['get', callId], { env });
+    const asJson = await runRecords(['get', callId, '--json'], { env });
+    const rejected = await runRecords(['rejected', 'list', '--since', '90m'], { env });
+
+    // Assess
+    expect(readable.code).toBe(2);
+    expect(readable.stderr.split('\n')[0]).toBe(
+      'freeclimb-records: TZ=Mars/Olympus is not a time zone (e.g. Europe/Berlin, America/Chicago, UTC)',
+    );
+    expect(asJson).toEqual(expect.objectContaining({ code: 0, stderr: '' }));
+    expect(JSON.parse(asJson.stdout).callId).toBe(callId);
+    expect(rejected).toEqual(expect.objectContaining({ code: 0, stderr: '' }));
   });
 
   test('--json prints the stored item and nothing else', async () => {
@@ -94,7 +181,7 @@ describe('get <callId>', () => {
     const malformed = 'CA12345';
 
     // Act
-    const run = await runRecords(['get', malformed], { localTargetFile: '/nonexistent/local-target.json' });
+    const run = await runRecords(['get', malformed], { localTargetsDir: '/nonexistent/local-targets' });
 
     // Assess
     expect(run.code).toBe(2);

@@ -96,6 +96,25 @@ describe('rejected list', () => {
       'freeclimb-records: --since yesterday: expected a duration like 90m, 24h or 7d',
     );
   });
+
+  test.each([
+    [['rejected', 'list', '--since', '99999999999d']],
+    [['rejected', 'list', '--since', '367d']],
+    [['rejected', 'replay', '--all', '--since', '10000000d']],
+  ])('%j: beyond a year is a usage error, before any table is read', async (argv) => {
+    // Prepare
+    const localTargetsDir = '/nonexistent/local-targets';
+
+    // Act
+    const run = await runRecords(argv, { localTargetsDir, env: { DYNAMODB_PORT: '9' } });
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.split('\n')[0]).toBe(
+      `freeclimb-records: --since ${argv[argv.length - 1]}: the longest window is 366d (it is read one Query per day)`,
+    );
+  });
 });
 
 describe('rejected replay', () => {

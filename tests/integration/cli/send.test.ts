@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
 import { type LocalServer, startLocalServer } from '../../../scripts/local-server';
-import { runRecords, testLocalTargetFile } from '../../support/cli';
+import { runRecords, testLocalTargetsDir } from '../../support/cli';
 import { freePort } from '../../support/free-port';
 import { bodyFixture, freshId, readCall, testEnv, testStore, withFreshIds } from '../../support/webhook';
 
@@ -143,12 +143,27 @@ describe('send', () => {
     for (const { callId } of results.slice(0, 3)) expect(await readCall(store, callId)).toBeDefined();
   });
 
+  test.each(['UTC0', ':/etc/localtime', 'Mars/Olympus'])(
+    'TZ=%s does not concern send: 204, exit 0',
+    async (tz) => {
+      // Prepare
+      const args = ['send', '--url', server.webhookUrl, '--secret', SECRET];
+
+      // Act
+      const run = await runRecords(args, { env: { TZ: tz } });
+
+      // Assess
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+    },
+  );
+
   test('without --url it sends to the webhook npm start recorded', async () => {
     // Prepare
-    const localTargetFile = testLocalTargetFile(server.webhookUrl);
+    const localTargetsDir = testLocalTargetsDir(server.webhookUrl);
 
     // Act
-    const run = await runRecords(['send', '--secret', SECRET], { localTargetFile });
+    const run = await runRecords(['send', '--secret', SECRET], { localTargetsDir });
 
     // Assess
     expect(run.code).toBe(0);
