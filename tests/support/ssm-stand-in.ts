@@ -1,4 +1,5 @@
 import { SSMClient, ThrottlingException } from '@aws-sdk/client-ssm';
+import { FIRST_BACKOFF_MS, MAX_BACKOFF_MS } from '../../lib/signing-secrets';
 
 /** One answer of the stand-in: the parameter's value, or an error to throw. */
 export type SsmReply = string | Error;
@@ -35,4 +36,18 @@ export function ssmThrottling(): ThrottlingException {
     Message: 'Rate exceeded',
     $metadata: { httpStatusCode: 400 },
   });
+}
+
+/**
+ * The most reads a failing SSM can see in `spanMs`, by the cache's back-off: after each failure, no read
+ * until its window has passed, windows doubling from FIRST_BACKOFF_MS up to MAX_BACKOFF_MS.
+ */
+export function failedReadsWithin(spanMs: number): number {
+  let reads = 1;
+  let at = 0;
+  for (let window = FIRST_BACKOFF_MS; at + window <= spanMs; window = Math.min(window * 2, MAX_BACKOFF_MS)) {
+    at += window;
+    reads += 1;
+  }
+  return reads;
 }
