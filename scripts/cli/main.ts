@@ -5,6 +5,7 @@ import type { Command, CommandContext } from './command';
 import { TimeFormat } from './format';
 import { getCommand } from './get';
 import { legsCommand } from './legs';
+import { recoverCommand } from './recover';
 import { rejectedListCommand } from './rejected-list';
 import { rejectedReplayCommand } from './rejected-replay';
 import { sendCommand } from './send';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   legs: legsCommand,
   'rejected list': rejectedListCommand,
   'rejected replay': rejectedReplayCommand,
+  recover: recoverCommand,
   send: sendCommand,
 };
 
