@@ -67,11 +67,9 @@ export const recoverCommand: Command = {
     'retention-days': { type: 'string' },
     'dry-run': { type: 'boolean' },
   },
+  positionals: { min: 1, max: 1, names: 'a file of log lines (or - for standard input)' },
   async run(context, values, positionals) {
     const { io } = context;
-    if (positionals.length !== 1) {
-      throw new UsageError('recover needs one file of log lines (or - for standard input)');
-    }
     const file = positionals[0] as string;
     const secrets = splitSecrets(
       typeof values.secret === 'string' ? values.secret : (io.env.FREECLIMB_SIGNING_SECRET ?? ''),

@@ -229,8 +229,8 @@ describe('recover', () => {
   });
 
   test.each([
-    [['recover'], 'recover needs one file'],
-    [['recover', 'a.json', 'b.json'], 'recover needs one file'],
+    [['recover'], 'recover needs a file of log lines'],
+    [['recover', 'a.json', 'b.json'], 'recover takes one argument, a file of log lines'],
     [['recover', 'a.json', '--retention-days', 'x'], '--retention-days x'],
   ])('%j exits 2: %s', async (argv, message) => {
     // Act
