@@ -1,0 +1,34 @@
+/**
+ * Serverless Framework plugin: checks the stage parameters (deploy/stage-parameters.ts) before `package` and
+ * `deploy`, and stops with every problem named. The framework loads plugins with require(), so this file is
+ * CommonJS; tsx loads the TypeScript rules, which reuse the function's own configuration check.
+ */
+class StageParametersPlugin {
+  constructor(serverless, options) {
+    const check = () => this.check(serverless, options);
+    this.hooks = {
+      'before:package:initialize': check,
+      'before:deploy:deploy': check,
+    };
+  }
+
+  check(serverless, options) {
+    // Loaded here, not at start-up, so that commands that do not deploy (print, info) do not pay for it.
+    const { require: requireTypeScript } = require('tsx/cjs/api');
+    const { stageParameterProblems } = requireTypeScript('./stage-parameters.ts', __filename);
+    const params = serverless.configurationInput.params ?? {};
+    const stage = serverless.service.provider.stage;
+    const problems = stageParameterProblems({
+      defaults: params.default ?? {},
+      stage: params[stage] ?? {},
+      commandLine: [options.param ?? []].flat(),
+    });
+    if (problems.length > 0) {
+      throw new serverless.classes.Error(
+        `Stage parameters refused (stage "${stage}"):\n${problems.map((line) => `  - ${line}`).join('\n')}`,
+      );
+    }
+  }
+}
+
+module.exports = StageParametersPlugin;
