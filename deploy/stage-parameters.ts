@@ -51,6 +51,10 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
+// CloudWatch Logs takes a key ARN (not an alias): a single-region or a multi-region (`mrk-`) key.
+const KMS_KEY_ARN =
+  /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$/;
+
 // Deliberately loose: SNS sends a confirmation mail, which is the real check.
 const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -83,6 +87,11 @@ export const STAGE_PARAMETER_RULES: Record<string, StageParameterRule> = {
     allowed: `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')} (365 or more for Control Tower's CT.CLOUDWATCH.PR.2)`,
     problem: (value) =>
       LOG_RETENTION_DAYS.map(String).includes(value) ? undefined : 'not a retention period',
+  },
+  logKmsKeyArn: {
+    allowed:
+      "'' (the stack creates its own key) or a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id>",
+    problem: (value) => (value === '' || KMS_KEY_ARN.test(value) ? undefined : 'not a KMS key ARN'),
   },
 };
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { EXAMPLE_PSEUDO_PARAMETERS } from '../support/cloudformation-values';
+import { conditionHolds, evaluate } from '../support/cloudformation-values';
 import { packagedTemplate, type Template } from '../support/packaged-template';
 
 // AWS Control Tower's proactive controls, as AWS publishes them (cfn-guard rules), run over the template of
@@ -56,21 +56,21 @@ async function allControls(): Promise<Control[]> {
 }
 
 /**
- * Control Tower runs these rules as CloudFormation hooks, on properties CloudFormation has already
- * resolved: the account id, region and partition are values there, not `Ref`s (the static rules accept
- * `SourceAccount` only as a string). Those pseudo parameters are put in; nothing else is changed.
+ * Control Tower runs these rules as CloudFormation hooks, on each resource CloudFormation creates, with its
+ * properties resolved: conditions decided, `Fn::If` chosen, the account id, region and partition filled in.
+ * The template is given to cfn-guard the same way (tests/support/cloudformation-values.ts); references to
+ * other resources stay references, as the rules expect. Without this, a static rule reads `SourceAccount:
+ * {Ref: AWS::AccountId}` or a log group's `Fn::If` between two keys as missing.
  */
-function asTheHookSeesIt(template: Template): string {
-  return JSON.stringify(
-    template,
-    (_key, value: unknown) => {
-      const ref = (value as { Ref?: unknown } | null)?.Ref;
-      return typeof ref === 'string' && ref in EXAMPLE_PSEUDO_PARAMETERS
-        ? EXAMPLE_PSEUDO_PARAMETERS[ref]
-        : value;
-    },
-    2,
+function asTheHookSeesIt(template: Template): Template {
+  const created = Object.entries(template.Resources).filter(
+    ([, resource]) => resource.Condition === undefined || conditionHolds(template, resource.Condition),
   );
+  const resolved = created.map(([id, resource]) => [
+    id,
+    { ...resource, Properties: evaluate(template, resource.Properties) },
+  ]);
+  return { ...template, Resources: Object.fromEntries(resolved) };
 }
 
 async function verdictOf(binary: string, dataFile: string, rulesFile: string): Promise<Verdict> {
@@ -124,7 +124,7 @@ let table: Map<string, string>;
 beforeAll(async () => {
   const template = await packagedTemplate();
   const dataFile = path.join(process.env.TEST_RUN_DIR ?? '', 'control-tower-template.json');
-  await writeFile(dataFile, asTheHookSeesIt(template));
+  await writeFile(dataFile, JSON.stringify(asTheHookSeesIt(template), null, 2));
   const present = new Set(Object.values(template.Resources).map((resource) => resource.Type));
   // A rule for resource types the template lacks can only SKIP: running it would cost time and prove nothing.
   const applicable = (await allControls()).filter((control) =>

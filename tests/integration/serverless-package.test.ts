@@ -1,6 +1,6 @@
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
-import { evaluate } from '../support/cloudformation-values';
+import { conditionHolds, evaluate } from '../support/cloudformation-values';
 import {
   PACKAGE_STAGE,
   packagedTemplate,
@@ -245,4 +245,22 @@ describe('stage parameters', () => {
     },
     60_000,
   );
+
+  test('an existing log key given as logKmsKeyArn encrypts both log groups, and the stack creates none', async () => {
+    // Prepare
+    const dir = await SCRATCH();
+    const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+    // Act
+    const run = await runServerlessPackage('prod', [`logKmsKeyArn=${keyArn}`], dir);
+
+    // Assess
+    expect(run.exitCode).toBe(0);
+    const packaged = run.template as Template;
+    const logGroups = Object.values(packaged.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups).toHaveLength(2);
+    for (const logGroup of logGroups) expect(evaluate(packaged, logGroup.Properties.KmsKeyId)).toBe(keyArn);
+    expect(packaged.Resources.LogKey?.Condition).toBe('CreatesLogKey');
+    expect(conditionHolds(packaged, 'CreatesLogKey')).toBe(false);
+  }, 60_000);
 });

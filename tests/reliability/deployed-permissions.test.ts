@@ -234,6 +234,8 @@ test('the log key lets only CloudWatch Logs use it, for the function log and the
   });
   expect(grants).toMatchObject({ Effect: 'Deny', Action: 'kms:CreateGrant' });
   for (const logGroup of resourcesOfType('AWS::Logs::LogGroup')) {
-    expect(logGroup[1].Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keys[0]?.[0], 'Arn'] });
+    expect(evaluate(template, logGroup[1].Properties.KmsKeyId)).toEqual({
+      'Fn::GetAtt': [keys[0]?.[0], 'Arn'],
+    });
   }
 });

@@ -18,6 +18,7 @@ const WAIT_LIMIT_MS = 120_000;
 
 export interface Resource {
   Type: string;
+  Condition?: string;
   Properties: Record<string, unknown>;
   DependsOn?: string | string[];
   DeletionPolicy?: string;
