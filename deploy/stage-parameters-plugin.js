@@ -15,7 +15,10 @@ class StageParametersPlugin {
   check(serverless, options) {
     // Loaded here, not at start-up, so that commands that do not deploy (print, info) do not pay for it.
     const { require: requireTypeScript } = require('tsx/cjs/api');
-    const { stageParameterProblems } = requireTypeScript('./stage-parameters.ts', __filename);
+    const { stageParameterProblems, functionConfigurationProblem } = requireTypeScript(
+      './stage-parameters.ts',
+      __filename,
+    );
     const params = serverless.configurationInput.params ?? {};
     const stage = serverless.service.provider.stage;
     const problems = stageParameterProblems({
@@ -28,7 +31,27 @@ class StageParametersPlugin {
         `Stage parameters refused (stage "${stage}"):\n${problems.map((line) => `  - ${line}`).join('\n')}`,
       );
     }
+    // Then the environment each function really gets, including what serverless.yml sets directly.
+    for (const name of serverless.service.getAllFunctions()) {
+      const environment = {
+        ...stringsOnly(serverless.service.provider.environment),
+        ...stringsOnly(serverless.service.getFunction(name).environment),
+      };
+      const problem = functionConfigurationProblem(environment);
+      if (problem !== undefined) {
+        throw new serverless.classes.Error(`Function "${name}" would refuse to start: ${problem}`);
+      }
+    }
   }
+}
+
+/** The plain-text values of an environment block (values CloudFormation computes are left out). */
+function stringsOnly(environment) {
+  return Object.fromEntries(
+    Object.entries(environment ?? {})
+      .filter(([, value]) => ['string', 'number'].includes(typeof value))
+      .map(([name, value]) => [name, String(value)]),
+  );
 }
 
 module.exports = StageParametersPlugin;

@@ -20,13 +20,20 @@ const FUNCTION_ENVIRONMENT = {
   CALLS_TABLE: 'calls',
   REJECTED_TABLE: 'rejected',
   FREECLIMB_SIGNING_SECRET_PARAMETER: '/signing-secret',
-  AWS_LAMBDA_FUNCTION_NAME: 'callStatus',
 };
 
 /** The function's own verdict on `value` as environment variable `variable`. */
 function refusedByFunction(variable: string, value: string): string | undefined {
+  return functionConfigurationProblem({ ...FUNCTION_ENVIRONMENT, [variable]: value });
+}
+
+/**
+ * Why the function would refuse to start with this environment (as deployed, inside Lambda), or undefined.
+ * Catches what serverless.yml sets directly too, such as SIGNATURE_TOLERANCE_SECONDS.
+ */
+export function functionConfigurationProblem(environment: Record<string, string>): string | undefined {
   try {
-    loadConfig({ ...FUNCTION_ENVIRONMENT, [variable]: value });
+    loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'callStatus', ...environment });
     return undefined;
   } catch (error) {
     return (error as Error).message;

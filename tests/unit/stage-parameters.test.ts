@@ -1,4 +1,5 @@
 import {
+  functionConfigurationProblem,
   resolveStageParameters,
   STAGE_PARAMETER_RULES,
   stageParameterProblems,
@@ -106,4 +107,26 @@ test('a parameter left without any value is named', () => {
 
   // Assess
   expect(problems).toEqual([expect.stringContaining('Stage parameter "alarmEmail" has no value. Allowed:')]);
+});
+
+test("the function's whole environment is judged by the function's own rules", () => {
+  // Prepare
+  const environment = {
+    CALLS_TABLE: 'calls',
+    REJECTED_TABLE: 'rejected',
+    FREECLIMB_SIGNING_SECRET_PARAMETER: '/secret',
+  };
+
+  // Act
+  const fine = functionConfigurationProblem(environment);
+  const tooTolerant = functionConfigurationProblem({ ...environment, SIGNATURE_TOLERANCE_SECONDS: '86400' });
+  const verificationOff = functionConfigurationProblem({
+    ...environment,
+    FREECLIMB_SIGNATURE_VERIFICATION: 'disabled-for-local-development',
+  });
+
+  // Assess
+  expect(fine).toBeUndefined();
+  expect(tooTolerant).toBe('SIGNATURE_TOLERANCE_SECONDS must be a whole number from 1 to 3600');
+  expect(verificationOff).toContain('cannot turn verification off inside AWS Lambda');
 });
