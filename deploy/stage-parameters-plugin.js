@@ -1,7 +1,8 @@
 /**
- * Serverless Framework plugin: checks the stage parameters (deploy/stage-parameters.ts) before `package` and
- * `deploy`, and stops with every problem named. The framework loads plugins with require(), so this file is
- * CommonJS; tsx loads the TypeScript rules, which reuse the function's own configuration check.
+ * Serverless Framework plugin: checks the stage parameters (deploy/stage-parameters.ts) before `package`,
+ * `deploy` and `deploy function`, and stops with every problem named. The framework loads plugins with
+ * require(), so this file is CommonJS; tsx loads the TypeScript rules, which reuse the function's own
+ * configuration check.
  */
 class StageParametersPlugin {
   constructor(serverless, options) {
@@ -9,6 +10,8 @@ class StageParametersPlugin {
     this.hooks = {
       'before:package:initialize': check,
       'before:deploy:deploy': check,
+      // `deploy function` also pushes the function's configuration (its environment) to Lambda.
+      'before:deploy:function:initialize': check,
     };
   }
 
