@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient } from '../../lib/aws-clients';
 import { createCallStatusHandler } from '../../lib/call-status-service';
 import { getRejectedDelivery, listLegs } from '../../lib/call-store';
 import { createMetrics } from '../../lib/delivery-metrics';
 import { infoLogger, withCapturedLogs } from '../support/captured-logs';
+import { refuseRequests } from '../support/engine-requests';
 import { freePort } from '../support/free-port';
+import { silentEndpoint } from '../support/silent-endpoint';
 import { ssmStandIn, ssmThrottling } from '../support/ssm-stand-in';
 import {
   bodyFixture,
@@ -358,21 +361,7 @@ describe('DynamoDB unavailable', () => {
   test('a store that refuses the put yet shows no item gets two tries, then a 503', async () => {
     // Prepare: SDK middleware answers every PutItem on the calls table with a failed condition.
     const doc = createDocumentClient();
-    let puts = 0;
-    doc.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { TableName?: string };
-        if (context.commandName === 'PutItemCommand' && input.TableName === store.callsTable) {
-          puts += 1;
-          throw new ConditionalCheckFailedException({
-            message: 'The conditional request failed',
-            $metadata: {},
-          });
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'refuseCallPuts' },
-    );
+    const refused = failCallPutsOnCondition(doc);
     const refusing = createCallStatusHandler({ env: testEnv(), now, store: { ...store, doc } });
     const body = withFreshIds(bodyFixture('completed-inbound'));
 
@@ -381,7 +370,7 @@ describe('DynamoDB unavailable', () => {
 
     // Assess
     expect(response.statusCode).toBe(503);
-    expect(puts).toBe(2);
+    expect(refused.puts()).toBe(2);
     expect(await readCall(store, callIdIn(body))).toBeUndefined();
   });
 
@@ -423,37 +412,6 @@ describe('DynamoDB unavailable', () => {
     });
   });
 
-  test('gives up on a DynamoDB that never answers when the Lambda deadline nears, and answers 503', async () => {
-    // Prepare: an endpoint that accepts connections and never answers, and an invocation with 1.05 s left,
-    // so the handler's deadline (1 s kept back to answer) fires long before the SDK's own timeouts.
-    const sockets: Socket[] = [];
-    const silent = createServer((socket) => sockets.push(socket));
-    silent.listen(0, '127.0.0.1');
-    await new Promise((resolve) => silent.once('listening', resolve));
-    const { port } = silent.address() as { port: number };
-    const hanging = createCallStatusHandler({
-      env: testEnv(),
-      now,
-      store: { ...store, doc: createDocumentClient({ endpoint: `http://127.0.0.1:${port}` }) },
-      logger: infoLogger(),
-    });
-    const body = withFreshIds(bodyFixture('completed-inbound'));
-
-    // Act
-    const { result: response, logs } = await withCapturedLogs(() =>
-      hanging(signedEvent(body), { getRemainingTimeInMillis: () => 1050 }),
-    );
-    for (const socket of sockets) socket.destroy();
-    silent.close();
-
-    // Assess
-    expect(response.statusCode).toBe(503);
-    const errorLine = logs.find((line) => line.level === 'ERROR');
-    expect(errorLine).toMatchObject({ outcome: 'store-failed', rawBody: body.toString('utf8') });
-    // Aborted by the deadline, not timed out by the SDK (which would take its 2 s request timeout, 3 times).
-    expect((errorLine?.error as { cause?: { name?: string } } | undefined)?.cause?.name).toBe('AbortError');
-  });
-
   test('a missing setting answers 503 for every request, naming the variable in the log', async () => {
     // Prepare
     const body = withFreshIds(bodyFixture('completed-inbound'));
@@ -477,6 +435,147 @@ describe('DynamoDB unavailable', () => {
       verified: false,
     });
     expect(await readCall(store, callIdIn(body))).toBeUndefined();
+  });
+});
+
+describe('a signed delivery the rejected table cannot keep is answered 503, never 4xx or 204', () => {
+  /** A handler whose rejected-table writes DynamoDB answers with its own 500, every attempt. */
+  function quarantineFailing() {
+    const doc = createDocumentClient();
+    const refusal = refuseRequests(
+      doc,
+      (request) => request.operation === 'PutItem' && request.body.TableName === store.rejectedTable,
+    );
+    const handler = createCallStatusHandler({
+      env: testEnv(),
+      now,
+      store: { ...store, doc },
+      logger: infoLogger(),
+    });
+    return { handler, refusal };
+  }
+
+  test.each([
+    [
+      'a signed invalid body (422)',
+      'application/json',
+      (body: Buffer) => body.toString().replace('"inbound"', '"x"'),
+    ],
+    [
+      'a signed body that is not JSON (400)',
+      'application/json',
+      (body: Buffer) => `callId=${callIdIn(body)}`,
+    ],
+    ['a signed body of another content type (415)', 'text/plain', (body: Buffer) => body.toString()],
+  ])('%s: 503 and the ERROR line it can be recovered from', async (_name, contentType, makeText) => {
+    // Prepare
+    const { handler, refusal } = quarantineFailing();
+    const body = Buffer.from(makeText(withFreshIds(bodyFixture('completed-inbound'))));
+    const event = signedEvent(body, { headers: { 'content-type': contentType } });
+
+    // Act
+    const { result: response, logs } = await withCapturedLogs(() => handler(event, lambdaContext));
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(refusal.refused()).toBe(3);
+    expect(logs.find((line) => line.level === 'ERROR')).toMatchObject({
+      message: 'Delivery not stored: recover it from this line',
+      outcome: 'store-failed',
+      status: 503,
+      verified: true,
+      rawBody: body.toString('utf8'),
+    });
+    expect(await getRejectedDelivery(store, rejectionIdFor(body))).toBeUndefined();
+  });
+
+  test('a conflicting delivery whose quarantine fails is answered 503, and the first record is kept', async () => {
+    // Prepare
+    const { handler, refusal } = quarantineFailing();
+    const first = withFreshIds(bodyFixture('completed-inbound'));
+    const second = Buffer.from(first.toString('utf8').replace('"callDuration":47', '"callDuration":48'));
+    await handle(signedEvent(first), lambdaContext);
+
+    // Act
+    const { result: response, logs } = await withCapturedLogs(() =>
+      handler(signedEvent(second), lambdaContext),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(refusal.refused()).toBe(3);
+    expect(logs.find((line) => line.level === 'ERROR')).toMatchObject({
+      outcome: 'store-failed',
+      verified: true,
+      rawBody: second.toString('utf8'),
+    });
+    expect((await readCall(store, callIdIn(first)))?.rawBody).toBe(first.toString('utf8'));
+    expect(await getRejectedDelivery(store, rejectionIdFor(second))).toBeUndefined();
+  });
+});
+
+describe('a DynamoDB that hangs on every call is given up on: 503 before the Lambda deadline', () => {
+  // An invocation with 1.05 s left: the handler's deadline (1 s kept back to answer) fires long before the
+  // SDK's own timeouts (2 s per attempt, 3 attempts), so an answer in time means every call was aborted.
+  /** The Lambda context of the invocation: 1.05 s left, of which the handler keeps 1 s to answer. */
+  const REMAINING_MS = 1050;
+
+  const scenarios: Array<[string, (doc: DynamoDBDocumentClient) => Promise<Buffer>]> = [
+    ['the first write of the record', async () => withFreshIds(bodyFixture('completed-inbound'))],
+    [
+      'the rejected-table write of a signed invalid body',
+      async () =>
+        Buffer.from(withFreshIds(bodyFixture('completed-inbound')).toString().replace('"inbound"', '"x"')),
+    ],
+    [
+      'the read after a failed condition',
+      async (doc) => {
+        failCallPutsOnCondition(doc);
+        return withFreshIds(bodyFixture('completed-inbound'));
+      },
+    ],
+    [
+      'the rejected-table write of a conflicting delivery',
+      async (doc) => {
+        const first = withFreshIds(bodyFixture('completed-inbound'));
+        await handle(signedEvent(first), lambdaContext);
+        failCallPutsOnCondition(doc, await readCall(store, callIdIn(first)));
+        return Buffer.from(first.toString('utf8').replace('"callDuration":47', '"callDuration":48'));
+      },
+    ],
+  ];
+
+  test.each(scenarios)('%s', async (_name, prepare) => {
+    // Prepare: every request that reaches the network goes to an endpoint that never answers.
+    const silent = await silentEndpoint();
+    const doc = createDocumentClient({ endpoint: silent.endpoint });
+    const body = await prepare(doc);
+    const hanging = createCallStatusHandler({
+      env: testEnv(),
+      now,
+      store: { ...store, doc },
+      logger: infoLogger(),
+    });
+
+    // Act
+    const started = performance.now();
+    const { result: response, logs } = await withCapturedLogs(() =>
+      hanging(signedEvent(body), { getRemainingTimeInMillis: () => REMAINING_MS }),
+    );
+    const tookMs = performance.now() - started;
+    silent.close();
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(tookMs).toBeLessThan(REMAINING_MS);
+    const errorLine = logs.find((line) => line.level === 'ERROR');
+    expect(errorLine).toMatchObject({
+      outcome: 'store-failed',
+      verified: true,
+      rawBody: body.toString('utf8'),
+    });
+    // Aborted by the deadline, not timed out by the SDK.
+    expect((errorLine?.error as { cause?: { name?: string } } | undefined)?.cause?.name).toBe('AbortError');
   });
 });
 
@@ -571,6 +670,146 @@ describe('requests that cannot be verified', () => {
   });
 });
 
+describe('a rotated signing secret', () => {
+  const OLD_SECRET = 'sigsec_before_rotation_0d3c2b1a';
+  const NEW_SECRET = 'sigsec_after_rotation_9f8e7d6c';
+
+  /** A container reading its secrets from the SSM stand-in, on a clock the test moves. */
+  function rotatingContainer(replies: string[]) {
+    const ssm = ssmStandIn(replies);
+    const clock = { ms: now() };
+    const handler = createCallStatusHandler({
+      env: testEnv({ FREECLIMB_SIGNING_SECRET: undefined, FREECLIMB_SIGNING_SECRET_PARAMETER: '/x/secret' }),
+      now: () => clock.ms,
+      ssm: ssm.client,
+    });
+    const deliver = async (event: ReturnType<typeof signedEvent>) =>
+      (await handler(event, lambdaContext)).statusCode;
+    const signed = (body: Buffer, secrets: string[]) =>
+      signedEvent(body, { secrets, signedAt: Math.floor(clock.ms / 1000) });
+    return { ssm, clock, deliver, signed };
+  }
+
+  test('a delivery signed only with the new secret is stored once SSM holds it, not refused for the 5-minute cache', async () => {
+    // Prepare: the container read the old secret; then SSM gets the new one and FreeClimb signs with it alone.
+    const { ssm, clock, deliver, signed } = rotatingContainer([OLD_SECRET, `${OLD_SECRET},${NEW_SECRET}`]);
+    const before = withFreshIds(bodyFixture('completed-inbound'));
+    const after = withFreshIds(bodyFixture('completed-inbound'));
+    const first = await deliver(signed(before, [OLD_SECRET]));
+    clock.ms += 31_000;
+
+    // Act
+    const status = await deliver(signed(after, [NEW_SECRET]));
+
+    // Assess
+    expect(first).toBe(204);
+    expect(status).toBe(204);
+    expect(ssm.inputs).toHaveLength(2);
+    expect((await readCall(store, callIdIn(after)))?.rawBody).toBe(after.toString('utf8'));
+  });
+
+  test('only a signature that does not match makes SSM be read again; a missing, malformed, stale or future one never does', async () => {
+    // Prepare: 31 s after the first read, a mismatch would be allowed its re-read.
+    const { ssm, clock, deliver, signed } = rotatingContainer([OLD_SECRET]);
+    await deliver(signed(withFreshIds(bodyFixture('completed-inbound')), [OLD_SECRET]));
+    clock.ms += 31_000;
+    const body = withFreshIds(bodyFixture('completed-inbound'));
+    const signedAt = Math.floor(clock.ms / 1000);
+    const unusable = [
+      signedEvent(body, { headers: { 'freeclimb-signature': undefined } }),
+      signedEvent(body, { headers: { 'freeclimb-signature': 't=abc,v1=zz' } }),
+      signedEvent(body, { secrets: [OLD_SECRET], signedAt: signedAt - 301 }),
+      signedEvent(body, { secrets: [OLD_SECRET], signedAt: signedAt + 301 }),
+    ];
+
+    // Act
+    const statuses = [];
+    for (const event of unusable) statuses.push(await deliver(event));
+    const readsAfterUnusable = ssm.inputs.length;
+    const mismatch = await deliver(signed(body, ['sigsec_forged']));
+
+    // Assess
+    expect(statuses).toEqual([401, 401, 401, 401]);
+    expect(readsAfterUnusable).toBe(1);
+    expect(mismatch).toBe(401);
+    expect(ssm.inputs).toHaveLength(2);
+    expect(await readCall(store, callIdIn(body))).toBeUndefined();
+  });
+});
+
+describe('the limits the README states, as numbers', () => {
+  /** A valid body padded with an unknown field to exactly `bytes` bytes. */
+  function bodyOfSize(bytes: number): Buffer {
+    const body = withFreshIds(bodyFixture('completed-inbound')).toString('utf8');
+    const padding = bytes - Buffer.byteLength(body) - '"padding":"",'.length;
+    return Buffer.from(body.replace('{', `{"padding":"${'x'.repeat(padding)}",`));
+  }
+
+  test('by default a body of 65536 bytes (64 KiB) is stored, one of 65537 is refused 413', async () => {
+    // Prepare
+    const defaults = createCallStatusHandler({ env: testEnv({ MAX_BODY_BYTES: undefined }), now });
+    const largest = bodyOfSize(65536);
+    const tooLarge = bodyOfSize(65537);
+
+    // Act
+    const stored = await defaults(signedEvent(largest), lambdaContext);
+    const refused = await defaults(signedEvent(tooLarge), lambdaContext);
+
+    // Assess
+    expect([largest.length, tooLarge.length]).toEqual([65536, 65537]);
+    expect(stored.statusCode).toBe(204);
+    expect((await readCall(store, callIdIn(largest)))?.rawBody).toBe(largest.toString('utf8'));
+    expect(refused.statusCode).toBe(413);
+    expect(await readCall(store, callIdIn(tooLarge))).toBeUndefined();
+  });
+
+  test('by default a signature 300 s old or ahead is accepted, one 301 s old or ahead is refused 401', async () => {
+    // Prepare
+    const defaults = createCallStatusHandler({
+      env: testEnv({ SIGNATURE_TOLERANCE_SECONDS: undefined }),
+      now,
+    });
+    const nowSeconds = now() / 1000;
+    const offsets = [-300, 300, -301, 301];
+    const bodies = offsets.map(() => withFreshIds(bodyFixture('completed-inbound')));
+
+    // Act
+    const statuses = [];
+    for (const [index, offset] of offsets.entries()) {
+      const body = bodies[index] as Buffer;
+      statuses.push(
+        (await defaults(signedEvent(body, { signedAt: nowSeconds + offset }), lambdaContext)).statusCode,
+      );
+    }
+
+    // Assess
+    expect(statuses).toEqual([204, 204, 401, 401]);
+  });
+
+  test('a body nested 8 levels deep is stored, one nested 9 levels deep is refused 422', async () => {
+    // Prepare: the body itself is the first level; an unknown field carries the rest.
+    const nested = (levels: number) =>
+      Buffer.from(
+        withFreshIds(bodyFixture('completed-inbound'))
+          .toString('utf8')
+          .replace('{', `{"deep":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)},`),
+      );
+    const eight = nested(8);
+    const nine = nested(9);
+
+    // Act
+    const accepted = await handle(signedEvent(eight), lambdaContext);
+    const refused = await handle(signedEvent(nine), lambdaContext);
+
+    // Assess
+    expect(accepted.statusCode).toBe(204);
+    expect(refused.statusCode).toBe(422);
+    expect(JSON.parse(refused.body ?? '{}').issues).toEqual([
+      { path: 'deep.0.0.0.0.0.0.0', message: 'is nested deeper than 8 levels' },
+    ]);
+  });
+});
+
 describe('logging', () => {
   test('one line per stored delivery, with masked phone numbers and no secret', async () => {
     // Prepare
@@ -623,6 +862,35 @@ describe('metrics', () => {
     expect(emf[0]).toMatchObject({ [metricName]: 1 });
     expect(JSON.stringify(emf[0])).toContain('"Namespace":"FreeClimbCallRecords"');
   });
+
+  test.each([
+    ['the same body again', 'duplicate', 'DuplicateDelivery', (body: Buffer) => body],
+    [
+      'a different body under a stored callId',
+      'conflict',
+      'ConflictingDuplicate',
+      (body: Buffer) => Buffer.from(body.toString('utf8').replace('"callDuration":47', '"callDuration":48')),
+    ],
+  ])(
+    '%s is logged as a %s and counted as %s, never as a failure',
+    async (_name, outcome, metricName, makeSecond) => {
+      // Prepare
+      const metrics = enabledMetrics();
+      const counted = createCallStatusHandler({ env: testEnv(), now, metrics, logger: infoLogger() });
+      const first = withFreshIds(bodyFixture('completed-inbound'));
+      await handle(signedEvent(first), lambdaContext);
+
+      // Act
+      const { logs } = await withCapturedLogs(() => counted(signedEvent(makeSecond(first)), lambdaContext));
+
+      // Assess
+      expect(logs.find((line) => line.message === 'Delivery stored')).toMatchObject({ outcome, status: 204 });
+      const emf = logs.filter((line) => line._aws !== undefined);
+      expect(emf).toHaveLength(1);
+      expect(emf[0]).toMatchObject({ [metricName]: 1 });
+      expect(emf[0]).not.toHaveProperty('StoreFailure');
+    },
+  );
 });
 
 describe('local development without verification', () => {
@@ -695,4 +963,31 @@ function enabledMetrics(): Metrics {
       process.env.POWERTOOLS_METRICS_DISABLED = previous;
     }
   }
+}
+
+/**
+ * SDK middleware that answers every PutItem on the calls table with a failed condition, carrying `stored`
+ * (as DynamoDB's ALL_OLD does) when given. Returns how many puts it answered.
+ */
+function failCallPutsOnCondition(
+  doc: DynamoDBDocumentClient,
+  stored?: Record<string, unknown>,
+): { puts(): number } {
+  let puts = 0;
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { TableName?: string };
+      if (context.commandName === 'PutItemCommand' && input.TableName === store.callsTable) {
+        puts += 1;
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: stored === undefined ? undefined : marshall(stored),
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'failCallPutsOnCondition' },
+  );
+  return { puts: () => puts };
 }
