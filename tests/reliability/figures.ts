@@ -14,13 +14,16 @@ export interface Figure {
   holds?: boolean;
   /** What the figure must be, in words, e.g. "0" or "≤ 14000 ms". */
   bound?: string;
+  /** The engine the test file ran against (set by `recordFigure`). */
+  engine?: string;
 }
 
 const FIGURES_FILE = 'reliability-figures.jsonl';
 
 /** Records one figure for the end-of-run table. */
 export function recordFigure(figure: Figure): void {
-  appendFileSync(path.join(runDirectory(), FIGURES_FILE), `${JSON.stringify(figure)}\n`);
+  const entry = { ...figure, engine: process.env.TEST_ENGINE };
+  appendFileSync(path.join(runDirectory(), FIGURES_FILE), `${JSON.stringify(entry)}\n`);
 }
 
 /** Every figure recorded in the run directory `dir`, in the order they were written. */
