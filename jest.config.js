@@ -7,6 +7,7 @@ const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 30000,
+  setupFiles: ['<rootDir>/tests/support/worker-node.setup.ts'],
 };
 
 /**
@@ -19,7 +20,7 @@ const engineProject = (engine, ownRoots = []) => ({
   roots: ['<rootDir>/tests/integration', '<rootDir>/tests/reliability', ...ownRoots],
   testMatch: ['**/*.test.ts'],
   globalSetup: `<rootDir>/tests/support/engines/${engine}.global-setup.ts`,
-  setupFiles: [`<rootDir>/tests/support/engines/${engine}.setup.ts`],
+  setupFiles: [...shared.setupFiles, `<rootDir>/tests/support/engines/${engine}.setup.ts`],
 });
 
 module.exports = {

@@ -36,6 +36,8 @@ export interface ServiceDefinition {
   tables: TableDefinition[];
   functionName: string;
   functionTimeoutSeconds: number;
+  /** The Lambda runtime the function deploys with, e.g. `nodejs24.x`. */
+  runtime: string;
   /** `handlers/call-status.handler`: the module path (from the project root) and the export, dot-joined. */
   handler: string;
   route: HttpRoute;
@@ -53,6 +55,7 @@ interface PrintedService {
   provider?: {
     region?: string;
     stage?: string;
+    runtime?: string;
     timeout?: number;
     environment?: Record<string, unknown>;
   };
@@ -61,6 +64,7 @@ interface PrintedService {
     {
       name?: string;
       handler?: string;
+      runtime?: string;
       timeout?: number;
       events?: Array<{ httpApi?: string | { method?: string; path?: string } }>;
     }
@@ -108,6 +112,8 @@ function toServiceDefinition(printed: PrintedService, stage: string): ServiceDef
   if (!fn?.handler) {
     throw new Error(`serverless.yml defines no function "${WEBHOOK_FUNCTION}" with a handler`);
   }
+  const runtime = fn.runtime ?? printed.provider?.runtime;
+  if (!runtime) throw new Error('serverless.yml sets no provider.runtime');
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(printed.provider?.environment ?? {})) {
     // Lambda only has string variables; YAML may have produced numbers or booleans.
@@ -120,6 +126,7 @@ function toServiceDefinition(printed: PrintedService, stage: string): ServiceDef
     tables: tablesOf(printed),
     functionName: fn.name ?? WEBHOOK_FUNCTION,
     functionTimeoutSeconds: fn.timeout ?? printed.provider?.timeout ?? DEFAULT_TIMEOUT_SECONDS,
+    runtime,
     handler: fn.handler,
     route: httpApiRouteOf(fn.events ?? []),
   };

@@ -27,8 +27,6 @@ const STAGE = 'local';
 class StartError extends Error {}
 
 async function main(): Promise<void> {
-  // Lambda runs Node 22; the SDK's warning about this machine's older Node is noise here.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = readSettings();
   const definition = await readServiceDefinition(STAGE);
 

@@ -42,7 +42,6 @@ async function main(): Promise<void> {
   // Their cost is measured on its own in the CPU section.
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const progress = (step: string) => console.error(`bench: ${step}`);
 
   const date = new Date();

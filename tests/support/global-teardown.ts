@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { type Figure, figuresTable, readFigures } from '../reliability/figures';
 import { stopTestEngines } from './test-engine';
+import { workerNodeSummary } from './worker-node';
 
 /**
  * Jest global teardown: stops the engines the global setup started, so jest exits without open handles
@@ -12,6 +13,8 @@ export default async function globalTeardown(): Promise<void> {
 
   const runDir = process.env.TEST_RUN_DIR;
   if (!runDir) return;
+  const workers = workerNodeSummary(runDir, process.pid);
+  if (workers) console.log(`\n${workers}`);
   const figures = readFigures(runDir);
   await rm(runDir, { recursive: true, force: true });
   if (figures.length === 0) return;
