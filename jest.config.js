@@ -6,7 +6,6 @@
 const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  testTimeout: 30000,
   setupFiles: ['<rootDir>/tests/support/worker-node.setup.ts'],
 };
 
@@ -24,6 +23,8 @@ const engineProject = (engine, ownRoots = []) => ({
 });
 
 module.exports = {
+  // A global option: jest ignores it inside a project.
+  testTimeout: 30000,
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   projects: [
