@@ -25,7 +25,7 @@ export type LocalEngine = (typeof LOCAL_ENGINES)[number];
 /** How each engine is named to people (banners, test titles). */
 export const ENGINE_LABELS: Record<LocalEngine, string> = {
   dynalite: 'dynalite',
-  'dynamodb-local': "DynamoDB Local (AWS's emulator)",
+  'dynamodb-local': "DynamoDB Local, AWS's emulator",
 };
 
 /** dynalite answers UpdateTimeToLive with UnknownOperationException; DynamoDB Local records the setting. */

@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { JavaMissingError } from '../../scripts/dynamodb-local';
 import { DUMMY_CREDENTIALS, type LocalEngine, startLocalDynamoDb } from '../../scripts/local-dynamodb';
 import { readServiceDefinition, type ServiceDefinition } from '../../scripts/service-definition';
 import { endpointVariable, registerTestEngine } from './test-engine';
@@ -58,7 +59,13 @@ async function prepare(): Promise<ServiceDefinition> {
  */
 export async function startTestEngine(engine: LocalEngine): Promise<void> {
   const definition = await prepareTestRun();
-  const started = await startLocalDynamoDb({ engine, port: 0, tables: definition.tables });
+  const started = await startLocalDynamoDb({ engine, port: 0, tables: definition.tables }).catch(
+    (error: unknown) => {
+      // Jest prints a failed global setup's stack: for a missing Java, the one line that says what to do.
+      if (error instanceof JavaMissingError) error.stack = `npm test: ${error.message}`;
+      throw error;
+    },
+  );
   registerTestEngine(started);
   process.env[endpointVariable(engine)] = started.endpoint;
   const where = started.pid === process.pid ? "in jest's process" : `process ${started.pid}`;
