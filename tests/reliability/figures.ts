@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { testEngine } from '../support/test-engine';
 
 /**
  * Figures the reliability suite measured. Jest runs each test file in its own worker, so every figure is one
@@ -22,7 +23,7 @@ const FIGURES_FILE = 'reliability-figures.jsonl';
 
 /** Records one figure for the end-of-run table. */
 export function recordFigure(figure: Figure): void {
-  const entry = { ...figure, engine: process.env.TEST_ENGINE };
+  const entry = { ...figure, engine: testEngine() };
   appendFileSync(path.join(runDirectory(), FIGURES_FILE), `${JSON.stringify(entry)}\n`);
 }
 
