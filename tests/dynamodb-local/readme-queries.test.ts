@@ -4,7 +4,8 @@ import { createCallStatusHandler } from '../../lib/call-status-service';
 import { handlerTarget } from '../../scripts/bench/engine';
 import { benchContext, benchSecret, freshBody, signedEvent } from '../../scripts/bench/workload';
 import { DUMMY_CREDENTIALS } from '../../scripts/local-dynamodb';
-import { readServiceDefinition, type ServiceDefinition } from '../../scripts/service-definition';
+import type { ServiceDefinition } from '../../scripts/service-definition';
+import { cachedServiceDefinition } from '../../scripts/service-definition-cache';
 import {
   type AwsCliRequest,
   awsCliRequest,
@@ -33,7 +34,7 @@ let substitute: (text: string) => string;
 
 beforeAll(async () => {
   const [testStage, prod, local] = (await Promise.all(
-    ['test', 'prod', 'local'].map((stage) => readServiceDefinition(stage)),
+    ['test', 'prod', 'local'].map((stage) => cachedServiceDefinition(stage)),
   )) as [ServiceDefinition, ServiceDefinition, ServiceDefinition];
   const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB as string;
   client = new DynamoDBClient({ endpoint, region: testStage.region, credentials: DUMMY_CREDENTIALS });

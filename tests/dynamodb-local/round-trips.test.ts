@@ -1,7 +1,7 @@
 import { handlerTarget } from '../../scripts/bench/engine';
 import { measureRoundTrips } from '../../scripts/bench/round-trips';
 import { benchSecret } from '../../scripts/bench/workload';
-import { readServiceDefinition } from '../../scripts/service-definition';
+import { cachedServiceDefinition } from '../../scripts/service-definition-cache';
 
 // The production duplicate path: DynamoDB returns the stored item with the failed condition
 // (ReturnValuesOnConditionCheckFailure: ALL_OLD), so the store needs no read. dynalite ignores that option
@@ -10,7 +10,7 @@ import { readServiceDefinition } from '../../scripts/service-definition';
 
 test('on DynamoDB Local a duplicate costs one request and a conflicting one two', async () => {
   // Prepare
-  const definition = await readServiceDefinition('test');
+  const definition = await cachedServiceDefinition('test');
   const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB as string;
   const target = handlerTarget(definition, benchSecret(), endpoint);
 

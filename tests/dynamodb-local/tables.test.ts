@@ -1,6 +1,7 @@
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { readServiceDefinition, type TableDefinition } from '../../scripts/service-definition';
+import type { TableDefinition } from '../../scripts/service-definition';
+import { cachedServiceDefinition } from '../../scripts/service-definition-cache';
 import { testDocumentClient, testTables } from '../support/dynamodb';
 import { readJson } from '../support/fixture-bodies';
 
@@ -10,7 +11,7 @@ import { readJson } from '../support/fixture-bodies';
 let tables: TableDefinition[];
 
 beforeAll(async () => {
-  ({ tables } = await readServiceDefinition('test'));
+  ({ tables } = await cachedServiceDefinition('test'));
 });
 
 describe('time to live', () => {

@@ -8,7 +8,8 @@ import { SIGNATURE_HEADER, signatureHeader } from '../../lib/signature';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../scripts/local-dynamodb';
 import { applyLocalEnvironment } from '../../scripts/local-environment';
 import { type HttpApiHandler, type LocalServer, startLocalServer } from '../../scripts/local-server';
-import { readServiceDefinition, type ServiceDefinition } from '../../scripts/service-definition';
+import type { ServiceDefinition } from '../../scripts/service-definition';
+import { cachedServiceDefinition } from '../../scripts/service-definition-cache';
 import { testDocumentClient, testTables } from '../support/dynamodb';
 
 // What `npm start` runs, in-process: dynalite with the tables of serverless.yml, the API Gateway stand-in
@@ -23,7 +24,7 @@ let engine: LocalDynamoDb;
 let server: LocalServer;
 
 beforeAll(async () => {
-  definition = await readServiceDefinition('test');
+  definition = await cachedServiceDefinition('test');
   engine = await startLocalDynamoDb({ port: 0, tables: definition.tables });
   // The handler reads its configuration at module load, so the environment comes first.
   applyLocalEnvironment(definition, engine.endpoint);

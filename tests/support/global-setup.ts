@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JavaMissingError } from '../../scripts/dynamodb-local';
 import { DUMMY_CREDENTIALS, type LocalEngine, startLocalDynamoDb } from '../../scripts/local-dynamodb';
-import { readServiceDefinition, type ServiceDefinition } from '../../scripts/service-definition';
+import type { ServiceDefinition } from '../../scripts/service-definition';
+import { cachedServiceDefinition } from '../../scripts/service-definition-cache';
 import { endpointVariable, registerTestEngine } from './test-engine';
 
 /**
@@ -31,11 +32,16 @@ export function prepareTestRun(): Promise<ServiceDefinition> {
   return global[PREPARED_HANDLE];
 }
 
+/** For the teardown: a next run in the same process (a mutation run starts jest again and again) prepares anew. */
+export function forgetTestRun(): void {
+  delete (globalThis as GlobalWithRun)[PREPARED_HANDLE];
+}
+
 async function prepare(): Promise<ServiceDefinition> {
   // One scratch directory per run: workers share the packaged template and the reliability figures there.
   process.env.TEST_RUN_DIR = await mkdtemp(path.join(tmpdir(), 'freeclimb-call-records-test-'));
 
-  const definition = await readServiceDefinition(STAGE);
+  const definition = await cachedServiceDefinition(STAGE);
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     // Dummies, so that no test can ever sign a request with a developer's real credentials.

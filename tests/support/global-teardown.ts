@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { type Figure, figuresTable, readFigures } from '../reliability/figures';
+import { forgetTestRun } from './global-setup';
 import { stopTestEngines } from './test-engine';
 import { workerNodeSummary } from './worker-node';
 
@@ -10,6 +11,7 @@ import { workerNodeSummary } from './worker-node';
  */
 export default async function globalTeardown(): Promise<void> {
   await stopTestEngines();
+  forgetTestRun();
 
   const runDir = process.env.TEST_RUN_DIR;
   if (!runDir) return;

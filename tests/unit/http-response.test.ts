@@ -5,6 +5,7 @@ import {
   SignatureError,
   StoreUnavailableError,
   UnverifiedRequestError,
+  WebhookError,
 } from '../../lib/errors';
 import { errorResponse, STORED } from '../../lib/http-response';
 
@@ -86,6 +87,24 @@ describe('errorResponse', () => {
     // Assess
     expect(response).toEqual({
       statusCode: 503,
+      headers: JSON_HEADERS,
+      body: '{"message":"Service Unavailable"}',
+    });
+  });
+
+  test('only a 4xx shows its message: a WebhookError of status 500 is answered with the generic text', () => {
+    // Prepare
+    class ServerSideError extends WebhookError {
+      readonly statusCode = 500;
+      readonly outcome = 'server-side';
+    }
+
+    // Act
+    const response = errorResponse(new ServerSideError('table calls-prod: internal detail'));
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 500,
       headers: JSON_HEADERS,
       body: '{"message":"Service Unavailable"}',
     });

@@ -1,10 +1,10 @@
 import { lambdaNodeMajor, nodeRuntimeMismatch } from '../../scripts/node-runtime';
-import { readServiceDefinition } from '../../scripts/service-definition';
+import { cachedServiceDefinition } from '../../scripts/service-definition-cache';
 
 describe('the Node the tests run on', () => {
   test('is the major of the Lambda runtime serverless.yml deploys', async () => {
     // Prepare
-    const { runtime } = await readServiceDefinition('test');
+    const { runtime } = await cachedServiceDefinition('test');
 
     // Act
     const mismatch = nodeRuntimeMismatch(runtime, process.version);
