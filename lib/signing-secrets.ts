@@ -53,6 +53,7 @@ export function createSigningSecrets(
       return good.secrets;
     }
     throw new ConfigError(`No signing secret could be read from the SSM parameter ${source.parameterName}`, {
+      // Stryker disable next-line OptionalChaining: secrets go unusable only after a failed read has set `failure`
       cause: failure?.error,
     });
   };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -181,6 +182,9 @@ describe('duplicates', () => {
     expect((await readCall(store, callId))?.callDuration).toBe(47);
     const rejected = await getRejectedDelivery(store, rejectionIdFor(second));
     expect(rejected).toMatchObject({ reason: 'conflict', callId, rawBody: second.toString('utf8') });
+    expect(rejected?.issues).toEqual([
+      { path: 'callId', message: 'is already stored with a different body; the stored record is kept' },
+    ]);
   });
 });
 
@@ -245,10 +249,26 @@ describe('bodies that are not JSON', () => {
 
     // Assess
     expect(response.statusCode).toBe(415);
+    expect(JSON.parse(response.body ?? '{}')).toEqual({ message: 'Content-Type must be application/json' });
     expect(await getRejectedDelivery(store, rejectionIdFor(body))).toMatchObject({
       reason: 'unsupported-media-type',
       callId: callIdIn(body),
+      contentType: 'text/plain',
+      issues: [{ path: '', message: 'Content-Type must be application/json' }],
     });
+  });
+
+  test('a JSON media type in any case, with parameters and spaces, is JSON', async () => {
+    // Prepare
+    const body = withFreshIds(bodyFixture('completed-inbound'));
+    const event = signedEvent(body, { headers: { 'content-type': ' Application/JSON ; charset=UTF-8' } });
+
+    // Act
+    const response = await handle(event, lambdaContext);
+
+    // Assess
+    expect(response.statusCode).toBe(204);
+    expect((await readCall(store, callIdIn(body)))?.rawBody).toBe(body.toString('utf8'));
   });
 
   test('an unsigned non-JSON body is refused 401 before anything is kept', async () => {
@@ -402,6 +422,7 @@ describe('DynamoDB unavailable', () => {
     const errorLine = logs.find((line) => line.level === 'ERROR');
     expect(errorLine).toMatchObject({
       message: 'Delivery not stored: recover it from this line',
+      error: { name: 'StoreUnavailableError', message: 'Could not store the call record' },
       outcome: 'store-failed',
       status: 503,
       verified: true,
@@ -428,13 +449,78 @@ describe('DynamoDB unavailable', () => {
 
     // Assess
     expect(response.statusCode).toBe(503);
-    expect(JSON.stringify(logs)).toContain('CALLS_TABLE is not set');
+    const notSet = 'CALLS_TABLE is not set: it must hold the name of the calls table';
+    expect(logs[0]).toMatchObject({
+      level: 'ERROR',
+      message: 'Invalid configuration: every delivery will be answered 503',
+      error: { name: 'ConfigError', message: notSet },
+    });
     expect(logs.find((line) => line.rawBody === body.toString('utf8'))).toMatchObject({
       message: 'Request not verified, not stored',
       outcome: 'unverified',
       verified: false,
+      error: { message: 'The service is not configured', cause: { message: notSet } },
     });
     expect(await readCall(store, callIdIn(body))).toBeUndefined();
+  });
+});
+
+describe('an error nothing expected', () => {
+  test('is answered 500 and logged as an internal error, with the request to recover it from', async () => {
+    // Prepare: a logger that fails on the stored line, after the record was written.
+    class FailingInfoLogger extends Logger {
+      override info(): void {
+        throw new TypeError('the log destination is gone');
+      }
+    }
+    const failing = createCallStatusHandler({
+      env: testEnv(),
+      now,
+      logger: new FailingInfoLogger({ serviceName: 'freeclimb-call-records-test', logLevel: 'INFO' }),
+      metrics: enabledMetrics(),
+    });
+    const body = withFreshIds(bodyFixture('completed-inbound'));
+
+    // Act
+    const { result: response, logs } = await withCapturedLogs(() =>
+      failing(signedEvent(body), lambdaContext),
+    );
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 500,
+      headers: { 'content-type': 'application/json' },
+      body: '{"message":"Internal Server Error"}',
+    });
+    expect(logs.find((line) => line.level === 'ERROR')).toMatchObject({
+      outcome: 'internal-error',
+      status: 500,
+      verified: true,
+      rawBody: body.toString('utf8'),
+      error: { name: 'TypeError' },
+    });
+    expect(logs.find((line) => line._aws !== undefined)).toMatchObject({ StoreFailure: 1 });
+  });
+});
+
+describe('requests without any headers', () => {
+  test('a misconfigured function still answers 503 and logs the request, with no signature to log', async () => {
+    // Prepare
+    const misconfigured = createCallStatusHandler({
+      env: testEnv({ CALLS_TABLE: undefined }),
+      now,
+      logger: infoLogger(),
+    });
+    const event = { ...signedEvent('{}'), headers: undefined } as unknown as ReturnType<typeof signedEvent>;
+
+    // Act
+    const { result: response, logs } = await withCapturedLogs(() => misconfigured(event, lambdaContext));
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    const line = logs.find((entry) => entry.rawBody === '{}');
+    expect(line).toMatchObject({ outcome: 'unverified', verified: false });
+    expect(line).not.toHaveProperty('signature');
   });
 });
 
@@ -485,6 +571,7 @@ describe('a signed delivery the rejected table cannot keep is answered 503, neve
       status: 503,
       verified: true,
       rawBody: body.toString('utf8'),
+      error: { message: 'Could not keep the rejected delivery', cause: { name: 'InternalServerError' } },
     });
     expect(await getRejectedDelivery(store, rejectionIdFor(body))).toBeUndefined();
   });
@@ -575,7 +662,9 @@ describe('a DynamoDB that hangs on every call is given up on: 503 before the Lam
       rawBody: body.toString('utf8'),
     });
     // Aborted by the deadline, not timed out by the SDK.
-    expect((errorLine?.error as { cause?: { name?: string } } | undefined)?.cause?.name).toBe('AbortError');
+    expect(errorLine?.error).toMatchObject({
+      cause: { name: 'AbortError', message: 'TimeoutError: The operation was aborted due to timeout' },
+    });
   });
 });
 
@@ -629,6 +718,11 @@ describe('requests that cannot be verified', () => {
     expect(response.statusCode).toBe(503);
     expect(inputs).toHaveLength(1);
     expect(logs.find((entry) => entry.level === 'ERROR' && entry.rawBody !== undefined)).toMatchObject({
+      error: {
+        name: 'UnverifiedRequestError',
+        message: 'No signing secret to verify the request with',
+        cause: { name: 'ConfigError' },
+      },
       message: 'Request not verified, not stored',
       outcome: 'unverified',
       verified: false,
@@ -832,6 +926,83 @@ describe('logging', () => {
     expect(text).not.toContain('8475550199');
     expect(text).not.toContain(TEST_SECRET);
   });
+
+  test('the stored line of a conflicting child leg names its parent, its status, the masked number and where the body was kept', async () => {
+    // Prepare
+    const logged = createCallStatusHandler({ env: testEnv(), now, logger: infoLogger() });
+    const first = withFreshIds(bodyFixture('child-leg-outbound-dial'));
+    const sent = JSON.parse(first.toString('utf8'));
+    const second = Buffer.from(first.toString('utf8').replace('"callDuration":31', '"callDuration":32'));
+    await handle(signedEvent(first), lambdaContext);
+
+    // Act
+    const { logs } = await withCapturedLogs(() => logged(signedEvent(second), lambdaContext));
+
+    // Assess
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({
+      level: 'INFO',
+      message: 'Delivery stored',
+      outcome: 'conflict',
+      status: 204,
+      callId: sent.callId,
+      parentCallId: sent.parentCallId,
+      callStatus: 'completed',
+      from: '+*******0199',
+      to: 'sip:a****@pbx.example.com',
+      rejectionId: rejectionIdFor(second),
+    });
+  });
+
+  test('a refused signed delivery is one WARN line with its outcome, reason, issues, call id and rejection id, and no body', async () => {
+    // Prepare
+    const logged = createCallStatusHandler({ env: testEnv(), now, logger: infoLogger() });
+    const body = Buffer.from(
+      withFreshIds(bodyFixture('completed-inbound')).toString().replace('"inbound"', '"x"'),
+    );
+
+    // Act
+    const { result: response, logs } = await withCapturedLogs(() => logged(signedEvent(body), lambdaContext));
+
+    // Assess
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({
+      level: 'WARN',
+      message: 'Delivery refused',
+      outcome: 'invalid',
+      status: 422,
+      reason: 'The body is not a valid FreeClimb callStatus webhook',
+      issues: JSON.parse(response.body ?? '{}').issues,
+      callId: callIdIn(body),
+      rejectionId: rejectionIdFor(body),
+    });
+    expect(JSON.stringify(logs)).not.toContain('3125550142');
+    expect(logs[0]).not.toHaveProperty('rawBody');
+  });
+
+  test('a forged request is one WARN line with its outcome and reason only', async () => {
+    // Prepare
+    const logged = createCallStatusHandler({ env: testEnv(), now, logger: infoLogger() });
+    const body = withFreshIds(bodyFixture('completed-inbound'));
+
+    // Act
+    const { logs } = await withCapturedLogs(() =>
+      logged(signedEvent(body, { secrets: ['sigsec_forged'] }), lambdaContext),
+    );
+
+    // Assess
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({
+      level: 'WARN',
+      message: 'Delivery refused',
+      outcome: 'unauthorized',
+      status: 401,
+      reason: 'FreeClimb-Signature does not match the request body',
+    });
+    for (const absent of ['issues', 'callId', 'rejectionId', 'rawBody', 'signature']) {
+      expect(logs[0]).not.toHaveProperty(absent);
+    }
+  });
 });
 
 describe('metrics', () => {
@@ -896,23 +1067,27 @@ describe('metrics', () => {
 describe('local development without verification', () => {
   test('stores unsigned deliveries only when explicitly switched off', async () => {
     // Prepare
-    const unverified = createCallStatusHandler({
-      env: testEnv({
-        FREECLIMB_SIGNING_SECRET: undefined,
-        FREECLIMB_SIGNATURE_VERIFICATION: 'disabled-for-local-development',
-      }),
-      now,
-    });
     const body = withFreshIds(bodyFixture('completed-inbound'));
 
     // Act
-    const response = await unverified(
-      signedEvent(body, { headers: { 'freeclimb-signature': undefined } }),
-      lambdaContext,
-    );
+    const { result: response, logs } = await withCapturedLogs(async () => {
+      const unverified = createCallStatusHandler({
+        env: testEnv({
+          FREECLIMB_SIGNING_SECRET: undefined,
+          FREECLIMB_SIGNATURE_VERIFICATION: 'disabled-for-local-development',
+        }),
+        now,
+        logger: infoLogger(),
+      });
+      return unverified(signedEvent(body, { headers: { 'freeclimb-signature': undefined } }), lambdaContext);
+    });
 
     // Assess
     expect(response.statusCode).toBe(204);
+    expect(logs[0]).toMatchObject({
+      level: 'WARN',
+      message: 'Signature verification is switched off (local development only)',
+    });
     expect(await readCall(store, callIdIn(body))).not.toHaveProperty('signedAt');
   });
 });

@@ -1,10 +1,21 @@
 import { ConditionalCheckFailedException, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient } from '../../lib/aws-clients';
 import { toCallRecord } from '../../lib/call-record';
 import { parseCallStatusWebhook } from '../../lib/call-status-webhook';
-import { type CallStore, saveCallRecord } from '../../lib/call-store';
+import {
+  type CallStore,
+  getCall,
+  getRejectedDelivery,
+  listLegs,
+  listRejectedDeliveries,
+  markRejectedDeliveryReplayed,
+  saveCallRecord,
+  saveRejectedDelivery,
+  scanRejectedDeliveries,
+} from '../../lib/call-store';
+import { toRejectedDelivery } from '../../lib/rejected-delivery';
 import { testDocumentClient } from '../support/dynamodb';
 import { recordSentRequests } from '../support/engine-requests';
 import { bodyFixture, clockAt, readCall, testStore, withFreshIds } from '../support/webhook';
@@ -123,6 +134,126 @@ describe('saveCallRecord', () => {
     // Assess
     expect(failure).toMatchObject({ name: 'ResourceNotFoundException' });
     expect(sent.map((request) => request.operation)).toEqual(['PutItem']);
+  });
+});
+
+describe('what the store sends', () => {
+  test('a rejected delivery is read back strongly consistent, by its day and id', async () => {
+    // Prepare
+    const rawBody = Buffer.from('not json');
+    const item = toRejectedDelivery(
+      { receivedAtMs: clockAt(2)(), rawBody },
+      { reason: 'malformed', issues: [] },
+      0,
+    );
+    await saveRejectedDelivery(store, item);
+    const { store: recording, sent } = recordingStore();
+
+    // Act
+    const read = await getRejectedDelivery(recording, item.rejectionId);
+
+    // Assess
+    expect(read).toEqual(item);
+    expect(sent).toEqual([
+      {
+        operation: 'GetItem',
+        body: {
+          TableName: store.rejectedTable,
+          Key: { receivedDate: { S: item.receivedDate }, rejectionId: { S: item.rejectionId } },
+          ConsistentRead: true,
+        },
+      },
+    ]);
+  });
+
+  test('a store that refuses a put yet shows no item fails with a message naming the call', async () => {
+    // Prepare: every put of the calls table is answered with a failed condition, and no item is there.
+    const record = newRecord();
+    const { store: recording, doc } = recordingStore();
+    doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutItemCommand') {
+          throw new ConditionalCheckFailedException({
+            message: 'The conditional request failed',
+            $metadata: {},
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'refusePuts' },
+    );
+
+    // Act
+    const failure = await saveCallRecord(recording, record).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect((failure as Error).message).toBe(
+      `The conditional put of ${record.callId} failed, yet no item is stored`,
+    );
+  });
+
+  test.each<[string, (options: { abortSignal: AbortSignal }) => Promise<unknown>]>([
+    ['saveCallRecord', (options) => saveCallRecord(store, newRecord(), options)],
+    ['getCall', (options) => getCall(store, 'CA0000000000000000000000000000000000000000', options)],
+    ['listLegs', (options) => listLegs(store, 'CA0000000000000000000000000000000000000000', options)],
+    [
+      'saveRejectedDelivery',
+      (options) =>
+        saveRejectedDelivery(
+          store,
+          toRejectedDelivery(
+            { receivedAtMs: 0, rawBody: Buffer.from('x') },
+            { reason: 'malformed', issues: [] },
+            0,
+          ),
+          options,
+        ),
+    ],
+    ['getRejectedDelivery', (options) => getRejectedDelivery(store, '2025-11-25T14:30:02.000Z#0', options)],
+    ['listRejectedDeliveries', (options) => listRejectedDeliveries(store, '2025-11-25', options)],
+    ['scanRejectedDeliveries', (options) => scanRejectedDeliveries(store, options)],
+    [
+      'markRejectedDeliveryReplayed',
+      (options) =>
+        markRejectedDeliveryReplayed(
+          store,
+          '2025-11-25T14:30:02.000Z#0',
+          { replayedAt: '2025-11-26T00:00:00.000Z', replayOutcome: 'stored' },
+          options,
+        ),
+    ],
+  ])('%s gives up as soon as its abort signal has fired', async (_name, call) => {
+    // Prepare
+    const controller = new AbortController();
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+
+    // Act
+    const failure = await call({ abortSignal: controller.signal }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('the document client', () => {
+  test('leaves out attributes whose value is undefined instead of refusing the item', async () => {
+    // Prepare
+    const doc = createDocumentClient();
+    const callId = newRecord().callId;
+
+    // Act
+    await doc.send(
+      new PutCommand({ TableName: store.callsTable, Item: { callId, parentCallId: undefined } }),
+    );
+
+    // Assess
+    expect(await readCall(store, callId)).toEqual({ callId });
   });
 });
 

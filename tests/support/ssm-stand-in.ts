@@ -1,8 +1,8 @@
 import { SSMClient, ThrottlingException } from '@aws-sdk/client-ssm';
 import { FIRST_BACKOFF_MS, MAX_BACKOFF_MS } from '../../lib/signing-secrets';
 
-/** One answer of the stand-in: the parameter's value, or an error to throw. */
-export type SsmReply = string | Error;
+/** One answer of the stand-in: the parameter's value, an error to throw, or null for an answer without a parameter. */
+export type SsmReply = string | Error | null;
 
 /**
  * A real SSMClient whose middleware stack answers GetParameter itself, before any network step (and before
@@ -22,7 +22,8 @@ export function ssmStandIn(replies: SsmReply[]): { client: SSMClient; inputs: un
       if (reply instanceof Error) {
         throw reply;
       }
-      return { output: { Parameter: { Value: reply }, $metadata: {} }, response: {} };
+      const output = reply === null ? { $metadata: {} } : { Parameter: { Value: reply }, $metadata: {} };
+      return { output, response: {} };
     },
     { step: 'initialize', name: 'answerGetParameter', priority: 'high' },
   );

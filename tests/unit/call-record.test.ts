@@ -103,6 +103,29 @@ describe('toCallRecord', () => {
     expect(Object.hasOwn(record, 'queueId')).toBe(false);
   });
 
+  test('keeps empty from and to as sent (the contract requires them), while empty optional fields are dropped', () => {
+    // Prepare
+    const payload = { ...payloadOf('completed-inbound.json'), from: '', to: '', recordingUrl: '' };
+
+    // Act
+    const item = toCallRecord(payload, delivery('completed-inbound.json'), 0);
+
+    // Assess
+    expect(item).toMatchObject({ from: '', to: '' });
+    expect('recordingUrl' in item).toBe(false);
+  });
+
+  test('never writes a key whose value is undefined (the sparse index must not see one)', () => {
+    // Prepare
+    const payload = { ...payloadOf('completed-inbound.json'), parentCallId: undefined };
+
+    // Act
+    const item = toCallRecord(payload, delivery('completed-inbound.json'), 0);
+
+    // Assess
+    expect(Object.keys(item)).not.toContain('parentCallId');
+  });
+
   test('stores a string callDuration as a number', () => {
     // Prepare
     const name = 'no-answer-with-unknown-field.json';

@@ -402,3 +402,70 @@ describe('issue messages never echo the received value', () => {
     expect(JSON.stringify(issuesOf(result))).not.toContain(SENTINEL);
   });
 });
+
+describe('the words of each issue (returned to FreeClimb and kept with a rejected delivery)', () => {
+  const SECONDS = 'must be a whole number of seconds (an integer or a string of digits)';
+
+  test.each<[string, Record<string, unknown>, ValidationIssue]>([
+    ['a call id that is no string', { callId: 7 }, { path: 'callId', message: 'a call id must be a string' }],
+    [
+      'a malformed call id',
+      { callId: 'CA123' },
+      { path: 'callId', message: 'a call id must be CA followed by 40 hex digits' },
+    ],
+    [
+      'a malformed account id',
+      { accountId: 'AC123' },
+      { path: 'accountId', message: 'an account id must be AC followed by 40 hex digits' },
+    ],
+    [
+      'a malformed recording id',
+      { recordingId: 'RE123' },
+      { path: 'recordingId', message: 'a recording id must be RE followed by 40 hex digits' },
+    ],
+    [
+      'a recording id of another type',
+      { recordingId: 5 },
+      { path: 'recordingId', message: 'must be empty or a valid value' },
+    ],
+    ['a from that is no string', { from: 5 }, { path: 'from', message: 'must be a string' }],
+    [
+      'a to of 257 characters',
+      { to: 'x'.repeat(257) },
+      { path: 'to', message: 'must be at most 256 characters' },
+    ],
+    ['a fractional duration', { callDuration: 12.5 }, { path: 'callDuration', message: SECONDS }],
+    ['a conference id', { conferenceId: 'CF1' }, { path: 'conferenceId', message: 'must be null' }],
+    ['a missing field', { requestType: undefined }, { path: 'requestType', message: 'is required' }],
+  ])('%s', (_name, overrides, issue) => {
+    // Prepare
+    const body = validBody(overrides);
+    for (const [key, value] of Object.entries(overrides)) if (value === undefined) delete body[key];
+
+    // Act
+    const issues = issuesOf(parseCallStatusWebhook(body));
+
+    // Assess
+    expect(issues).toContainEqual(issue);
+  });
+
+  test('a recording URL that is not one names its own rule', () => {
+    // Act
+    const issues = issuesOf(parseCallStatusWebhook(validBody({ recordingUrl: 'not a url' })));
+
+    // Assess
+    expect(issues).toEqual([{ path: 'recordingUrl', message: 'must be a URL of at most 2048 characters' }]);
+  });
+
+  test.each([
+    ['an array', []],
+    ['a string', 'callStatus'],
+    ['null', null],
+  ])('%s at the top level is one issue: the body must be a JSON object', (_name, value) => {
+    // Act
+    const issues = issuesOf(parseCallStatusWebhook(value));
+
+    // Assess
+    expect(issues).toEqual([{ path: '', message: 'body must be a JSON object' }]);
+  });
+});

@@ -205,4 +205,50 @@ describe('loadConfig', () => {
     // Assess
     expect(config).toHaveProperty(key, expected);
   });
+
+  test('an empty FREECLIMB_SIGNATURE_VERIFICATION is as good as unset: verification stays on', () => {
+    // Prepare
+    const env = { ...BASE_ENV, FREECLIMB_SIGNATURE_VERIFICATION: '' };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assess
+    expect(config.signing).toEqual({ kind: 'ssm', parameterName: '/freeclimb/dev/signing-secret' });
+  });
+
+  test('reads numbers with spaces around them, and an empty one as the default', () => {
+    // Prepare
+    const env = {
+      ...BASE_ENV,
+      SIGNATURE_TOLERANCE_SECONDS: ' 120 ',
+      RETENTION_DAYS: '',
+      MAX_BODY_BYTES: '  ',
+    };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assess
+    expect(config).toMatchObject({ toleranceSeconds: 120, retentionDays: 0, maxBodyBytes: 65536 });
+  });
+
+  test.each([
+    ['CALLS_TABLE', 'CALLS_TABLE is not set: it must hold the name of the calls table'],
+    ['REJECTED_TABLE', 'REJECTED_TABLE is not set: it must hold the name of the rejected-deliveries table'],
+    [
+      'FREECLIMB_SIGNING_SECRET_PARAMETER',
+      'FREECLIMB_SIGNING_SECRET_PARAMETER is not set: name the SSM parameter holding the FreeClimb signing secret ' +
+        '(or set FREECLIMB_SIGNING_SECRET when running locally)',
+    ],
+  ])('without %s, says what it must hold', (name, message) => {
+    // Prepare
+    const env = { ...BASE_ENV, [name]: undefined };
+
+    // Act
+    const error = configErrorFor(env);
+
+    // Assess
+    expect(error.message).toBe(message);
+  });
 });

@@ -24,6 +24,39 @@ describe('parseJsonBody', () => {
   });
 
   test.each([
+    ['an empty body', Buffer.alloc(0), 'The body is empty'],
+    ['bytes that are not UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), 'The body is not valid UTF-8'],
+    ['text that is not JSON', Buffer.from('callStatus=completed', 'utf8'), 'The body is not valid JSON'],
+  ])('says why it refuses %s', (_name, rawBody, message) => {
+    // Act
+    const thrown = (() => {
+      try {
+        return parseJsonBody(rawBody);
+      } catch (error) {
+        return error;
+      }
+    })();
+
+    // Assess
+    expect(thrown).toBeInstanceOf(MalformedBodyError);
+    expect((thrown as MalformedBodyError).message).toBe(message);
+  });
+
+  test("keeps JSON.parse's error as the cause of a body that is not JSON", () => {
+    // Act
+    const thrown = (() => {
+      try {
+        return parseJsonBody(Buffer.from('{"callId":', 'utf8'));
+      } catch (error) {
+        return error;
+      }
+    })();
+
+    // Assess
+    expect((thrown as MalformedBodyError).cause).toBeInstanceOf(SyntaxError);
+  });
+
+  test.each([
     ['an empty body', Buffer.alloc(0)],
     ['invalid UTF-8 bytes', Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])],
     ['an overlong UTF-8 encoding', Buffer.from([0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x3a, 0x31, 0x7d])],
@@ -94,7 +127,19 @@ describe('findHostileStructure', () => {
     const found = findHostileStructure(value);
 
     // Assess
-    expect(found).toEqual({ path, message: expect.any(String) });
+    expect(found).toEqual({ path, message: 'is a forbidden key' });
+  });
+
+  test.each([
+    ['null', 'null'],
+    ['a number', '42'],
+    ['a string', '"__proto__"'],
+  ])('finds nothing in %s at the top level', (_name, json) => {
+    // Act
+    const found = findHostileStructure(JSON.parse(json));
+
+    // Assess
+    expect(found).toBeUndefined();
   });
 
   test("accepts nesting exactly 8 levels deep (the README's limit)", () => {

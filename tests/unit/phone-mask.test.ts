@@ -78,4 +78,18 @@ describe('maskAddress', () => {
     // Assess
     expect(masked).toBe(value);
   });
+
+  test.each([
+    ['a number without +', '13125550142', '*******0142'],
+    ['a number with +', '+13125550142', '+*******0142'],
+    ['a SIP URI without a host', 'sip:agent', 'sip:a****'],
+    ['a SIP scheme that does not start the value', 'tel:sip:5550142', '***********0142'],
+    ['a SIP URI followed by another line', 'sip:agent@pbx\n+13125550142', `${'*'.repeat(22)}0142`],
+  ])('masks %s exactly', (_name, value, expected) => {
+    // Act
+    const masked = maskAddress(value);
+
+    // Assess
+    expect(masked).toBe(expected);
+  });
 });

@@ -95,6 +95,39 @@ describe('readRawBody', () => {
     expect(thrown).toBeInstanceOf(PayloadTooLargeError);
     expect((thrown as PayloadTooLargeError).statusCode).toBe(413);
   });
+
+  test('refuses a base64 body longer than 4/3 of the limit before decoding, though it would decode smaller', () => {
+    // Prepare: base64 of 3 bytes, padded with spaces the decoder skips, past ceil(1024 / 3) × 4 = 1368 characters.
+    const body = `QUJD${' '.repeat(1365)}`;
+
+    // Act
+    const thrown = thrownBy(() => readRawBody(body, true, LIMIT));
+
+    // Assess
+    expect(body.length).toBe(1369);
+    expect(Buffer.from(body, 'base64').length).toBe(3);
+    expect(thrown).toBeInstanceOf(PayloadTooLargeError);
+  });
+
+  test('accepts a base64 body of exactly ceil(limit / 3) × 4 characters', () => {
+    // Prepare
+    const body = `QUJD${' '.repeat(1364)}`;
+
+    // Act
+    const raw = readRawBody(body, true, LIMIT);
+
+    // Assess
+    expect(body.length).toBe(1368);
+    expect(raw.toString('utf8')).toBe('ABC');
+  });
+
+  test('says the limit in its refusal', () => {
+    // Act
+    const thrown = thrownBy(() => readRawBody('a'.repeat(LIMIT + 1), false, LIMIT));
+
+    // Assess
+    expect((thrown as PayloadTooLargeError).message).toBe('The body is larger than 1024 bytes');
+  });
 });
 
 describe('strictUtf8', () => {

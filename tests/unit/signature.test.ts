@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { SignatureError, type SignatureFailure } from '../../lib/errors';
-import { computeSignature, verifySignature } from '../../lib/signature';
+import { computeSignature, parseSignatureHeader, verifySignature } from '../../lib/signature';
 import { readBody } from '../support/fixture-bodies';
 
 const OLD_SECRET = 'sigsec_0000000000000000000000000000000000000000';
@@ -299,5 +299,40 @@ describe('verifySignature refuses', () => {
 
     // Assess
     expect(reason).toBe('mismatch');
+  });
+});
+
+describe('parseSignatureHeader says what is wrong, the same words for every malformed header', () => {
+  const V1 = `v1=${'ab'.repeat(32)}`;
+
+  test.each([
+    ['longer than 1024 characters', `t=1,${V1},${'x'.repeat(1024)}`],
+    ['with two t', `t=1,t=2,${V1}`],
+    ['with a t that is no number', `t=x,${V1}`],
+    ['with a v1 that is no SHA-256 hex', 't=1,v1=abc'],
+    ['with five v1', `t=1,${[V1, V1, V1, V1, V1].join(',')}`],
+    ['with a part without a key', `t=1,${V1},=zz`],
+    ['without any v1', 't=1'],
+  ])('a header %s', (_name, header) => {
+    // Act
+    const thrown = (() => {
+      try {
+        return parseSignatureHeader(header);
+      } catch (error) {
+        return error;
+      }
+    })();
+
+    // Assess
+    expect(thrown).toBeInstanceOf(SignatureError);
+    expect(thrown).toMatchObject({ reason: 'malformed', message: 'Malformed FreeClimb-Signature header' });
+  });
+
+  test('accepts four v1, the most it takes', () => {
+    // Act
+    const parsed = parseSignatureHeader(`t=1,${[V1, V1, V1, V1].join(',')}`);
+
+    // Assess
+    expect(parsed.signatures).toHaveLength(4);
   });
 });

@@ -318,4 +318,115 @@ describe('createSigningSecrets', () => {
     expect(answers.every((secrets) => secrets[0] === 'sigsec_current')).toBe(true);
     expect(inputs).toHaveLength(1);
   });
+
+  describe('exact bounds and what is logged', () => {
+    const ssmSource = { kind: 'ssm', parameterName: PARAMETER } as const;
+
+    test('the cache holds for exactly 5 minutes, and a mismatch re-reads only after more than 30 s', async () => {
+      // Prepare
+      const { client, inputs } = fakeSsm(['sigsec_old', 'sigsec_new']);
+      const time = clock(START_MS);
+      const signingSecrets = createSigningSecrets(ssmSource, () => client, time.now);
+      await signingSecrets();
+
+      // Act
+      time.advance(THIRTY_SECONDS_MS);
+      const atThirtySeconds = await signingSecrets({ refresh: true });
+      time.advance(FIVE_MINUTES_MS - THIRTY_SECONDS_MS);
+      const atFiveMinutes = await signingSecrets();
+
+      // Assess
+      expect(atThirtySeconds).toEqual(['sigsec_old']);
+      expect(atFiveMinutes).toEqual(['sigsec_old']);
+      expect(inputs).toHaveLength(1);
+    });
+
+    test('a first read that fails is refused with the SSM error as the cause, and logged as verifying with nothing', async () => {
+      // Prepare
+      const throttled = ssmThrottling();
+      const { client } = fakeSsm([throttled]);
+      const warnings: unknown[][] = [];
+      const logger = { warn: (...line: unknown[]) => warnings.push(line), info: () => undefined };
+      const signingSecrets = createSigningSecrets(ssmSource, () => client, clock(START_MS).now, logger);
+
+      // Act
+      const failure = await signingSecrets().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+
+      // Assess
+      expect(failure).toBeInstanceOf(ConfigError);
+      expect((failure as ConfigError).message).toBe(
+        `No signing secret could be read from the SSM parameter ${PARAMETER}`,
+      );
+      expect((failure as ConfigError).cause).toBe(throttled);
+      expect(warnings).toEqual([
+        [
+          'Could not read the signing secret from SSM',
+          {
+            error: throttled,
+            failedReads: 1,
+            nextReadInMs: 1000,
+            verifyingWith: 'nothing: requests are answered 503',
+          },
+        ],
+      ]);
+    });
+
+    test('a failed read after a good one says which secrets it keeps verifying with, and the recovery is logged', async () => {
+      // Prepare
+      const throttled = ssmThrottling();
+      const { client } = fakeSsm(['sigsec_current', throttled, 'sigsec_current']);
+      const time = clock(START_MS);
+      const warnings: unknown[][] = [];
+      const infos: unknown[][] = [];
+      const logger = {
+        warn: (...line: unknown[]) => warnings.push(line),
+        info: (...line: unknown[]) => infos.push(line),
+      };
+      const signingSecrets = createSigningSecrets(ssmSource, () => client, time.now, logger);
+      await signingSecrets();
+
+      // Act
+      time.advance(FIVE_MINUTES_MS + 1);
+      await signingSecrets();
+      time.advance(FIRST_BACKOFF_MS);
+      await signingSecrets();
+
+      // Assess
+      expect(warnings).toEqual([
+        [
+          'Could not read the signing secret from SSM',
+          {
+            error: throttled,
+            failedReads: 1,
+            nextReadInMs: 1000,
+            verifyingWith: 'the secrets read at 2024-03-09T12:00:00.000Z',
+          },
+        ],
+      ]);
+      expect(infos).toEqual([['Signing secret read again', { failedReads: 1 }]]);
+    });
+
+    test.each([
+      ['no parameter at all', null],
+      ['only commas and blanks', ' , ,'],
+    ])('an SSM answer with %s is no secret', async (_name, reply) => {
+      // Prepare
+      const { client } = fakeSsm([reply]);
+      const signingSecrets = createSigningSecrets(ssmSource, () => client, clock(START_MS).now);
+
+      // Act
+      const failure = await signingSecrets().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+
+      // Assess
+      expect(((failure as ConfigError).cause as Error).message).toBe(
+        `The SSM parameter ${PARAMETER} holds no signing secret`,
+      );
+    });
+  });
 });
