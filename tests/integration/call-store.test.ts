@@ -249,11 +249,14 @@ describe('the document client', () => {
 
     // Act
     await doc.send(
-      new PutCommand({ TableName: store.callsTable, Item: { callId, parentCallId: undefined } }),
+      new PutCommand({
+        TableName: store.callsTable,
+        Item: { callId, parentCallId: undefined, issues: [{ path: 'to', message: undefined }] },
+      }),
     );
 
     // Assess
-    expect(await readCall(store, callId)).toEqual({ callId });
+    expect(await readCall(store, callId)).toEqual({ callId, issues: [{ path: 'to' }] });
   });
 });
 
