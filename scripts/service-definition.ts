@@ -39,6 +39,8 @@ export interface ServiceDefinition {
   /** `handlers/call-status.handler`: the module path (from the project root) and the export, dot-joined. */
   handler: string;
   route: HttpRoute;
+  /** `custom.esbuild`: serverless-esbuild's bundling options, as printed (empty when not set). */
+  esbuild: Record<string, unknown>;
 }
 
 /** The subset of `serverless print --format json` this module reads. */
@@ -58,6 +60,7 @@ interface PrintedService {
       events?: Array<{ httpApi?: string | { method?: string; path?: string } }>;
     }
   >;
+  custom?: { esbuild?: Record<string, unknown> };
   resources?: { Resources?: Record<string, { Type?: string; Properties?: Record<string, unknown> }> };
 }
 
@@ -115,6 +118,7 @@ function toServiceDefinition(printed: PrintedService, stage: string): ServiceDef
     functionTimeoutSeconds: fn.timeout ?? printed.provider?.timeout ?? DEFAULT_TIMEOUT_SECONDS,
     handler: fn.handler,
     route: httpApiRouteOf(fn.events ?? []),
+    esbuild: printed.custom?.esbuild ?? {},
   };
 }
 

@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   }
   let startUp: StartUp | undefined;
   if (only.has('start-up')) {
-    progress(`start-up: serverless package, then ${options.importRuns} fresh processes per side`);
+    progress(`start-up: serverless package, then ${options.importRuns} fresh processes of each kind`);
     startUp = await measureStartUp(definition, options.importRuns);
   }
   let http: ThroughHttp | undefined;
@@ -137,6 +137,7 @@ async function main(): Promise<void> {
       'Handler and bare PutItems run against the same in-process dynalite through the same document client, in blocks of 250 ordered H C P, P C H, … after three warm-up blocks of each.',
       "The goal compares the handler with the PutItem the store sends (attribute_not_exists(callId), which makes a webhook write-once). dynalite parses and evaluates the condition expression on every request; DynamoDB charges a conditional put like any other, so the plain PutItem line shows the emulator's price of the condition, not the function's.",
       'The handler runs with POWERTOOLS_LOG_LEVEL=SILENT and POWERTOOLS_METRICS_DISABLED=true in the write path; the CPU section prices the INFO line and the metric on their own. npm start runs with its defaults (INFO).',
+      'The SDK floor is sdk-floor-handler.ts: one DynamoDB document client built at import, one conditional PutItem per call, bundled with custom.esbuild of serverless.yml (the handler rebuilt with those options equals the packaged one, checked on every run).',
       'dynalite answers a duplicate with no stored item, so the store reads it back (GetItem); real DynamoDB returns it with the failed condition (ReturnValuesOnConditionCheckFailure) and saves that request.',
     ],
     raw: {
@@ -212,11 +213,16 @@ function startUpRows(startUp: StartUp): Row[] {
       met: startUp.zipBytes <= GOALS.zipBytes,
     },
     {
-      figure: `start-up: import of the bundled handler (median of ${startUp.runs})`,
+      figure: `start-up: import of the bundled handler vs bare node (median of ${startUp.runs})`,
       value: `${startUp.importMedianMs.toFixed(1)} ms · bare node ${startUp.bareMedianMs.toFixed(1)} ms`,
       ratio: times(startUp.ratio),
+    },
+    {
+      figure: `start-up: import of the bundled handler vs the leanest SDK handler (median of ${startUp.runs})`,
+      value: `${startUp.importMedianMs.toFixed(1)} ms · SDK floor ${startUp.sdkFloorMedianMs.toFixed(1)} ms (${kilobytes(startUp.sdkFloorBytes)})`,
+      ratio: times(startUp.sdkFloorRatio),
       goal: `≤ ${GOALS.importRatio}×`,
-      met: startUp.ratio <= GOALS.importRatio,
+      met: startUp.sdkFloorRatio <= GOALS.importRatio,
     },
   ];
 }

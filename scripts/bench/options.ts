@@ -8,7 +8,7 @@ export interface BenchOptions {
   concurrency: number;
   /** Events in the separate process whose peak RSS is reported. */
   memoryEvents: number;
-  /** Fresh Node processes per side in the import-time comparison. */
+  /** Fresh Node processes of each kind (bare, SDK floor, handler) in the import-time comparison. */
   importRuns: number;
   /** Time per CPU micro-benchmark task, in milliseconds (after its warm-up). */
   cpuTimeMs: number;
@@ -27,7 +27,7 @@ export const USAGE = `Usage: npm run bench -- [--events N] [--concurrency N] [--
   --events N         signed webhooks per side and per concurrency level (default 2000)
   --concurrency N    requests in flight in the concurrent runs (default 32)
   --memory-events N  webhooks stored by the process whose peak RSS is measured (default 10000)
-  --import-runs N    fresh processes per side when timing the handler's import (default 15, at least 10)
+  --import-runs N    fresh processes of each kind when timing the handler's import (default 15, at least 10)
   --only a,b         only these measurements: ${MEASUREMENTS.join(', ')}
   --quick            a smoke run: 500 events, 2000 for memory, 10 import runs, short CPU tasks`;
 
