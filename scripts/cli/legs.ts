@@ -128,6 +128,16 @@ export function drawTree(root: LegNode): string {
 function lineOf(node: LegNode): string {
   const call = node.call;
   if (call === undefined) return `${node.callId}  (no record of this call yet; its legs are below)`;
+  return callLine(call);
+}
+
+/** One call on one line: id, direction, status (reason), duration, from → to, receive time. */
+export function callLine(
+  call: Pick<
+    CallRecord,
+    'callId' | 'direction' | 'callStatus' | 'callEndedReason' | 'callDuration' | 'from' | 'to' | 'receivedAt'
+  >,
+): string {
   return [
     call.callId,
     call.direction,

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { backfillCommand } from './backfill';
+import { callsCommand } from './calls';
 import { CliError, CredentialsError, UsageError } from './cli-errors';
 import type { CliIo } from './cli-io';
 import type { Command, CommandContext } from './command';
@@ -8,6 +10,7 @@ import { legsCommand } from './legs';
 import { rejectedListCommand } from './rejected-list';
 import { rejectedReplayCommand } from './rejected-replay';
 import { sendCommand } from './send';
+import { summaryCommand } from './summary';
 import { engineUnreachable, resolveTarget, type Target } from './target';
 
 /**
@@ -23,6 +26,9 @@ const COMMANDS: Record<string, Command> = {
   'rejected list': rejectedListCommand,
   'rejected replay': rejectedReplayCommand,
   send: sendCommand,
+  calls: callsCommand,
+  summary: summaryCommand,
+  backfill: backfillCommand,
 };
 
 const GLOBAL_OPTIONS = {
@@ -146,7 +152,7 @@ function parseOptions(command: Command, args: string[]) {
     };
   } catch (error) {
     // node:util's messages are clear but long; the first sentence says what is wrong.
-    const message = (error as Error).message.split('. ')[0] ?? String(error);
+    const message = (error as Error).message.split(/\.\s/)[0] ?? String(error);
     throw new UsageError(message.replace(/^Unknown option/, 'unknown option'), { cause: error });
   }
 }
