@@ -12,12 +12,22 @@ export interface BenchOptions {
   importRuns: number;
   /** Time per CPU micro-benchmark task, in milliseconds (after its warm-up). */
   cpuTimeMs: number;
+  /** N in the call log comparison: one hour listed out of N records, then out of 10·N. */
+  callLogRecords: number;
   /** The measurements to run; all of them unless `--only` names some. */
   only: Set<Measurement>;
 }
 
 /** The measurements, by the names `--only` takes. */
-export const MEASUREMENTS = ['round-trips', 'write-path', 'cpu', 'start-up', 'http', 'memory'] as const;
+export const MEASUREMENTS = [
+  'round-trips',
+  'write-path',
+  'cpu',
+  'start-up',
+  'http',
+  'memory',
+  'call-log',
+] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 export class UsageError extends Error {}
@@ -28,8 +38,9 @@ export const USAGE = `Usage: npm run bench -- [--events N] [--concurrency N] [--
   --concurrency N    requests in flight in the concurrent runs (default 32)
   --memory-events N  webhooks stored by the process whose peak RSS is measured (default 10000)
   --import-runs N    fresh processes of each kind when timing the handler's import (default 15, at least 10)
+  --call-log-records N  the call log lists one hour out of N records, then out of 10·N (default 20000)
   --only a,b         only these measurements: ${MEASUREMENTS.join(', ')}
-  --quick            a smoke run: 500 events, 2000 for memory, 10 import runs, short CPU tasks`;
+  --quick            a smoke run: 500 events, 2000 for memory, 10 import runs, short CPU tasks, call log N 2000`;
 
 /** Reads the command line; throws {@link UsageError} on anything it does not understand. */
 export function readOptions(argv: string[]): BenchOptions | 'help' {
@@ -40,6 +51,7 @@ export function readOptions(argv: string[]): BenchOptions | 'help' {
       concurrency: { type: 'string' },
       'memory-events': { type: 'string' },
       'import-runs': { type: 'string' },
+      'call-log-records': { type: 'string' },
       only: { type: 'string' },
       quick: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -53,6 +65,7 @@ export function readOptions(argv: string[]): BenchOptions | 'help' {
     memoryEvents: count(values['memory-events'], '--memory-events', quick ? 2000 : 10_000, 1),
     importRuns: count(values['import-runs'], '--import-runs', quick ? 10 : 15, 10),
     cpuTimeMs: quick ? 250 : 1000,
+    callLogRecords: count(values['call-log-records'], '--call-log-records', quick ? 2000 : 20_000, 1000),
     only: measurements(values.only),
   };
 }
