@@ -9,7 +9,7 @@ import {
 } from './local-dynamodb';
 import { applyLocalEnvironment } from './local-environment';
 import { type HttpApiHandler, type LocalServer, startLocalServer } from './local-server';
-import { LOCAL_TARGET_FILE, removeLocalTarget, writeLocalTarget } from './local-target';
+import { removeLocalTarget, writeLocalTarget } from './local-target';
 import { PROJECT_ROOT, readServiceDefinition, type ServiceDefinition } from './service-definition';
 
 /**
@@ -174,7 +174,6 @@ Ctrl-C stops.
 
 /** Tells the operator CLI (`freeclimb-records`) where this run's engine and tables are, while it runs. */
 function recordTarget(definition: ServiceDefinition, dynamodb: LocalDynamoDb, server: LocalServer): void {
-  mkdirSync(path.dirname(LOCAL_TARGET_FILE), { recursive: true });
   writeLocalTarget({
     endpoint: dynamodb.endpoint,
     region: process.env.AWS_REGION ?? definition.region,
@@ -182,7 +181,9 @@ function recordTarget(definition: ServiceDefinition, dynamodb: LocalDynamoDb, se
     rejectedTable: definition.environment.REJECTED_TABLE ?? '',
     webhookUrl: `http://localhost:${server.port}${definition.route.path}`,
     pid: process.pid,
+    startedAt: new Date().toISOString(),
   });
+  // Only this run's own file: another npm start keeps its record while it runs.
   process.on('exit', () => removeLocalTarget(process.pid));
 }
 

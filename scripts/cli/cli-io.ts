@@ -10,8 +10,8 @@ export interface CliIo {
   now: () => number;
   /** True when stderr is a terminal: progress then rewrites one line instead of printing several. */
   interactive?: boolean;
-  /** Where `npm start` records its target; the project's `.data/local-target.json` when absent. */
-  localTargetFile?: string;
+  /** Where each `npm start` records its target; the project's `.data/local-targets` when absent. */
+  localTargetsDir?: string;
   /** Builds the CloudFormation client for `--stage` (tests add middleware to it); the SDK default when absent. */
   cloudFormationClient?: (region: string | undefined) => CloudFormationClient;
 }

@@ -3,13 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { splitSecrets } from '../../lib/config';
 import { SIGNATURE_HEADER, signatureHeader } from '../../lib/signature';
-import { LOCAL_TARGET_FILE, readLocalTarget } from '../local-target';
 import { PROJECT_ROOT } from '../service-definition';
 import { callIdArgument, integerArgument } from './arguments';
 import { CliError, UsageError } from './cli-errors';
 import type { CliIo } from './cli-io';
 import type { Command } from './command';
 import { json } from './format';
+import { recordedLocalTarget } from './target';
 
 /** The samples are the project's test bodies: realistic, fictional (555 numbers), one per kind. */
 const SAMPLES_DIR = path.join(PROJECT_ROOT, 'tests', 'fixtures', 'bodies');
@@ -134,8 +134,8 @@ async function webhookUrl(
     const target = await context.target();
     if (target.webhookUrl) return target.webhookUrl;
   }
-  const recorded = readLocalTarget(context.io.localTargetFile ?? LOCAL_TARGET_FILE);
-  if (values.stage === undefined && recorded !== undefined) return recorded.webhookUrl;
+  const recorded = values.stage === undefined ? await recordedLocalTarget(context.io) : undefined;
+  if (recorded !== undefined) return recorded.webhookUrl;
   throw new UsageError('Where to? Pass --url <url>, or --stage <stage>, or run "npm start" first');
 }
 

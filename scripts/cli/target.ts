@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { createDocumentClient } from '../../lib/aws-clients';
 import type { CallStore } from '../../lib/call-store';
 import { DUMMY_CREDENTIALS } from '../local-dynamodb';
-import { LOCAL_TARGET_FILE, readLocalTarget } from '../local-target';
+import { endpointAnswers, findLocalTarget, LOCAL_TARGETS_DIR, type LocalTarget } from '../local-target';
 import { PROJECT_ROOT, readServiceDefinition } from '../service-definition';
 import { CliError, EngineUnreachableError, StackError, UsageError } from './cli-errors';
 import type { CliIo } from './cli-io';
@@ -48,7 +47,7 @@ const DEFAULT_DYNAMODB_PORT = '8000';
  * that is only done once something is known to listen there.
  */
 async function localTarget(io: CliIo): Promise<Target> {
-  const recorded = readLocalTarget(io.localTargetFile ?? LOCAL_TARGET_FILE);
+  const recorded = await recordedLocalTarget(io);
   const port = io.env.DYNAMODB_PORT;
   const endpoint =
     port !== undefined && port !== ''
@@ -84,6 +83,24 @@ async function localTarget(io: CliIo): Promise<Target> {
   };
 }
 
+/**
+ * The live `npm start` to use (see findLocalTarget: DYNAMODB_PORT's, else the latest started that answers).
+ * When several are alive, a line on stderr says which one was taken and how to take another.
+ */
+export async function recordedLocalTarget(io: CliIo): Promise<LocalTarget | undefined> {
+  const { target, others } = await findLocalTarget(io.localTargetsDir ?? LOCAL_TARGETS_DIR, {
+    port: io.env.DYNAMODB_PORT,
+  });
+  if (target !== undefined && others.length > 0) {
+    const ports = others.map((other) => new URL(other.endpoint).port).join(', ');
+    io.stderr(
+      `freeclimb-records: ${others.length + 1} npm start runs are live; using the engine at ${target.endpoint} ` +
+        `(pid ${target.pid}); set DYNAMODB_PORT=${ports} for ${others.length === 1 ? 'the other' : 'another'}\n`,
+    );
+  }
+  return target;
+}
+
 /** Says how to start the engine when nothing listens on `endpoint`. */
 export function engineUnreachable(endpoint: string, cause?: unknown): EngineUnreachableError {
   return new EngineUnreachableError(
@@ -94,21 +111,7 @@ export function engineUnreachable(endpoint: string, cause?: unknown): EngineUnre
 }
 
 async function assertListening(endpoint: string): Promise<void> {
-  const { hostname, port } = new URL(endpoint);
-  await new Promise<void>((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.setTimeout(1000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve();
-    });
-    const fail = (error?: Error) => {
-      socket.destroy();
-      reject(engineUnreachable(endpoint, error));
-    };
-    socket.once('error', fail);
-    socket.once('timeout', () => fail());
-  });
+  if (!(await endpointAnswers(endpoint))) throw engineUnreachable(endpoint);
 }
 
 const STAGE_NAME = /^[A-Za-z0-9-]{1,64}$/;

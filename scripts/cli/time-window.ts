@@ -6,8 +6,8 @@ import { UsageError } from './cli-errors';
  * The window is bounded at 366 days: the rejected table is partitioned by UTC day and is read one Query per
  * day, so a window is a plan of at most 367 Queries (the partial day at each end included). A year covers
  * any investigation of recent deliveries, leap day included; with `retentionDays` set, older items are
- * gone anyway, and with it unset (keep forever) a reach further back is a full export, which is what a Scan
- * (`rejected replay --all` without `--since`) or the console is for, not a loop of empty Queries.
+ * gone anyway, and with it unset (keep forever) a reach further back is a full export, which is what one
+ * Scan (`rejected replay --all --dry-run`) or the console is for, not a loop of mostly empty Queries.
  */
 export const MAX_WINDOW_DAYS = 366;
 

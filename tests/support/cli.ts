@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CliIo } from '../../scripts/cli/cli-io';
 import { runCli } from '../../scripts/cli/main';
-import { writeLocalTarget } from '../../scripts/local-target';
+import { type LocalTarget, writeLocalTarget } from '../../scripts/local-target';
 import { testTables } from './dynamodb';
 
 /** What one CLI run printed, and its exit code. */
@@ -13,17 +13,25 @@ export interface CliRun {
   stderr: string;
 }
 
-/**
- * A local-target file, as `npm start` writes it, pointing at the jest engine and the test tables, in a
- * directory of its own so no test reads a developer's running `npm start`.
- */
-export function testLocalTargetFile(webhookUrl = 'http://127.0.0.1:9/freeclimb/call-status'): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'freeclimb-records-')), 'local-target.json');
+/** A directory of local-target records of its own, so no test reads a developer's running `npm start`. */
+export function emptyLocalTargetsDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'freeclimb-records-'));
+}
+
+/** The jest engine and the test tables, recorded as a live `npm start` (this process) records them. */
+export function jestEngineTarget(webhookUrl = 'http://127.0.0.1:9/freeclimb/call-status'): LocalTarget {
   const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
   if (!endpoint)
     throw new Error('AWS_ENDPOINT_URL_DYNAMODB is not set: the jest global setup starts the engine');
-  writeLocalTarget({ endpoint, region: 'us-east-1', ...testTables(), webhookUrl, pid: process.pid }, file);
-  return file;
+  const startedAt = new Date().toISOString();
+  return { endpoint, region: 'us-east-1', ...testTables(), webhookUrl, pid: process.pid, startedAt };
+}
+
+/** A records directory holding the jest engine's record only. */
+export function testLocalTargetsDir(webhookUrl?: string): string {
+  const dir = emptyLocalTargetsDir();
+  writeLocalTarget(jestEngineTarget(webhookUrl), dir);
+  return dir;
 }
 
 /** Runs `freeclimb-records <argv>` in this process, with its output captured. */
@@ -33,7 +41,7 @@ export async function runRecords(argv: string[], io: Partial<CliIo> = {}): Promi
   const code = await runCli(argv, {
     env: { TZ: 'America/Chicago' },
     now: Date.now,
-    localTargetFile: io.localTargetFile ?? testLocalTargetFile(),
+    localTargetsDir: io.localTargetsDir ?? testLocalTargetsDir(),
     ...io,
     stdout: (text) => {
       stdout += text;

@@ -181,7 +181,7 @@ describe('get <callId>', () => {
     const malformed = 'CA12345';
 
     // Act
-    const run = await runRecords(['get', malformed], { localTargetFile: '/nonexistent/local-target.json' });
+    const run = await runRecords(['get', malformed], { localTargetsDir: '/nonexistent/local-targets' });
 
     // Assess
     expect(run.code).toBe(2);

@@ -103,10 +103,10 @@ describe('rejected list', () => {
     [['rejected', 'replay', '--all', '--since', '10000000d']],
   ])('%j: beyond a year is a usage error, before any table is read', async (argv) => {
     // Prepare
-    const localTargetFile = '/nonexistent/local-target.json';
+    const localTargetsDir = '/nonexistent/local-targets';
 
     // Act
-    const run = await runRecords(argv, { localTargetFile, env: { DYNAMODB_PORT: '9' } });
+    const run = await runRecords(argv, { localTargetsDir, env: { DYNAMODB_PORT: '9' } });
 
     // Assess
     expect(run.code).toBe(2);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
 import { type LocalServer, startLocalServer } from '../../../scripts/local-server';
-import { runRecords, testLocalTargetFile } from '../../support/cli';
+import { runRecords, testLocalTargetsDir } from '../../support/cli';
 import { freePort } from '../../support/free-port';
 import { bodyFixture, freshId, readCall, testEnv, testStore, withFreshIds } from '../../support/webhook';
 
@@ -160,10 +160,10 @@ describe('send', () => {
 
   test('without --url it sends to the webhook npm start recorded', async () => {
     // Prepare
-    const localTargetFile = testLocalTargetFile(server.webhookUrl);
+    const localTargetsDir = testLocalTargetsDir(server.webhookUrl);
 
     // Act
-    const run = await runRecords(['send', '--secret', SECRET], { localTargetFile });
+    const run = await runRecords(['send', '--secret', SECRET], { localTargetsDir });
 
     // Assess
     expect(run.code).toBe(0);

@@ -1,10 +1,12 @@
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
-import { writeLocalTarget } from '../../../scripts/local-target';
-import { runRecords } from '../../support/cli';
+import { removeLocalTarget, writeLocalTarget } from '../../../scripts/local-target';
+import { type CliRun, emptyLocalTargetsDir, jestEngineTarget, runRecords } from '../../support/cli';
 import { testTables } from '../../support/dynamodb';
 import { freePort } from '../../support/free-port';
 import {
@@ -175,20 +177,11 @@ describe('the local engine', () => {
   test('recorded by npm start but not running: says to start it', async () => {
     // Prepare
     const port = await freePort();
-    const localTargetFile = path.join(mkdtempSync(path.join(tmpdir(), 'target-')), 'local-target.json');
-    writeLocalTarget(
-      {
-        endpoint: `http://127.0.0.1:${port}`,
-        region: 'us-east-1',
-        ...testTables(),
-        webhookUrl: 'http://127.0.0.1:9/freeclimb/call-status',
-        pid: process.pid,
-      },
-      localTargetFile,
-    );
+    const localTargetsDir = emptyLocalTargetsDir();
+    writeLocalTarget({ ...jestEngineTarget(), endpoint: `http://127.0.0.1:${port}` }, localTargetsDir);
 
     // Act
-    const run = await runRecords(['get', `CA${'d'.repeat(40)}`], { localTargetFile });
+    const run = await runRecords(['get', `CA${'d'.repeat(40)}`], { localTargetsDir });
 
     // Assess
     expect(run).toEqual({
@@ -203,11 +196,11 @@ describe('the local engine', () => {
   test('nothing recorded and nothing on DYNAMODB_PORT: the same advice, without reading serverless.yml', async () => {
     // Prepare
     const port = await freePort();
-    const localTargetFile = path.join(mkdtempSync(path.join(tmpdir(), 'target-')), 'absent.json');
+    const localTargetsDir = emptyLocalTargetsDir();
 
     // Act
     const run = await runRecords(['rejected', 'list'], {
-      localTargetFile,
+      localTargetsDir,
       env: { DYNAMODB_PORT: String(port) },
     });
 
@@ -215,7 +208,90 @@ describe('the local engine', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`The local DynamoDB engine at http://127.0.0.1:${port} is not reachable`);
   });
+
+  test('two npm start runs: stopping the later one removes only its record, and the CLI reads the other', async () => {
+    // Prepare: this process stands for the run still serving (the jest engine), a child for the later one.
+    const callId = await storedCallId();
+    const localTargetsDir = emptyLocalTargetsDir();
+    writeLocalTarget({ ...jestEngineTarget(), startedAt: '2026-11-25T09:00:00.000Z' }, localTargetsDir);
+    const later = await otherRun(localTargetsDir, '2026-11-25T10:00:00.000Z');
+
+    // Act: the later run stops, as npm start does on exit.
+    await later.stop();
+    removeLocalTarget(later.pid, localTargetsDir);
+    const run = await runRecords(['get', callId, '--json'], { localTargetsDir });
+
+    // Assess
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).callId).toBe(callId);
+  });
+
+  test('a run killed before it could remove its record is passed over', async () => {
+    // Prepare
+    const callId = await storedCallId();
+    const localTargetsDir = emptyLocalTargetsDir();
+    writeLocalTarget({ ...jestEngineTarget(), startedAt: '2026-11-25T09:00:00.000Z' }, localTargetsDir);
+    const killed = await otherRun(localTargetsDir, '2026-11-25T10:00:00.000Z');
+
+    // Act
+    await killed.stop();
+    const run = await runRecords(['get', callId, '--json'], { localTargetsDir });
+
+    // Assess
+    expect(existsSync(path.join(localTargetsDir, `${killed.pid}.json`))).toBe(true);
+    expect(run).toEqual(expect.objectContaining({ code: 0, stderr: '' }));
+  });
+
+  test('two live runs: the latest started whose engine answers, and a note naming the other', async () => {
+    // Prepare: the later run's pid is alive, but nothing answers at its engine (a pid reused, say).
+    const callId = await storedCallId();
+    const localTargetsDir = emptyLocalTargetsDir();
+    const serving = jestEngineTarget();
+    writeLocalTarget({ ...serving, startedAt: '2026-11-25T09:00:00.000Z' }, localTargetsDir);
+    const other = await otherRun(localTargetsDir, '2026-11-25T10:00:00.000Z');
+
+    // Act
+    let run: CliRun;
+    let chosenByPort: CliRun;
+    try {
+      run = await runRecords(['get', callId, '--json'], { localTargetsDir });
+      chosenByPort = await runRecords(['get', callId, '--json'], {
+        localTargetsDir,
+        env: { DYNAMODB_PORT: new URL(serving.endpoint).port },
+      });
+    } finally {
+      await other.stop();
+    }
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(
+      `freeclimb-records: 2 npm start runs are live; using the engine at ${serving.endpoint} (pid ${process.pid}); ` +
+        `set DYNAMODB_PORT=${new URL(other.endpoint).port} for the other\n`,
+    );
+    expect(chosenByPort).toEqual(expect.objectContaining({ code: 0, stderr: '' }));
+  });
 });
+
+/** Another `npm start` run: a live child process, with its record pointing at an engine port nothing uses. */
+async function otherRun(dir: string, startedAt: string) {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+  await once(child, 'spawn');
+  const pid = child.pid ?? 0;
+  const endpoint = `http://127.0.0.1:${await freePort()}`;
+  writeLocalTarget({ ...jestEngineTarget(), endpoint, pid, startedAt }, dir);
+  return {
+    pid,
+    endpoint,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill();
+        await once(child, 'exit');
+      }
+    },
+  };
+}
 
 describe('the command line', () => {
   test.each([
@@ -235,10 +311,10 @@ describe('the command line', () => {
     [['send', 'a.json', 'b.json'], 'send takes one argument, a body file: remove "b.json"'],
   ])('%j is a usage error: one line, a pointer to --help, exit 2', async (argv, message) => {
     // Prepare
-    const localTargetFile = '/nonexistent/local-target.json';
+    const localTargetsDir = '/nonexistent/local-targets';
 
     // Act
-    const run = await runRecords(argv, { localTargetFile });
+    const run = await runRecords(argv, { localTargetsDir });
 
     // Assess
     expect(run).toEqual({
