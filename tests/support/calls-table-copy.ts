@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { writeLocalTarget } from '../../scripts/local-target';
+import { emptyLocalTargetsDir, jestEngineTarget } from './cli';
 import { testDocumentClient, testTables } from './dynamodb';
 
-/** A calls table of a test's own, and a local-target file that points the CLI at it. */
+/** A calls table of a test's own, and a local-targets directory that points the CLI at it. */
 export interface CallsTableCopy {
   callsTable: string;
-  localTargetFile: string;
+  localTargetsDir: string;
 }
 
 /**
@@ -18,7 +16,7 @@ export interface CallsTableCopy {
  * or a window and must not see other test files' records.
  */
 export async function copyOfCallsTable(): Promise<CallsTableCopy> {
-  const { callsTable, rejectedTable } = testTables();
+  const { callsTable } = testTables();
   const doc = testDocumentClient();
   try {
     const { Table } = await doc.send(new DescribeTableCommand({ TableName: callsTable }));
@@ -37,20 +35,9 @@ export async function copyOfCallsTable(): Promise<CallsTableCopy> {
         })),
       }),
     );
-    const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '';
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'freeclimb-records-')), 'local-target.json');
-    writeLocalTarget(
-      {
-        endpoint,
-        region: 'us-east-1',
-        callsTable: copy,
-        rejectedTable,
-        webhookUrl: 'http://127.0.0.1:9/freeclimb/call-status',
-        pid: process.pid,
-      },
-      file,
-    );
-    return { callsTable: copy, localTargetFile: file };
+    const localTargetsDir = emptyLocalTargetsDir();
+    writeLocalTarget({ ...jestEngineTarget(), callsTable: copy }, localTargetsDir);
+    return { callsTable: copy, localTargetsDir };
   } finally {
     doc.destroy();
   }

@@ -45,7 +45,7 @@ async function read(callId: string): Promise<Record<string, unknown> | undefined
 }
 
 function records(argv: string[]) {
-  return runRecords(argv, { localTargetFile: table.localTargetFile });
+  return runRecords(argv, { localTargetsDir: table.localTargetsDir });
 }
 
 const DAY = ['--from', '2029-06-01', '--until', '2029-06-03'];

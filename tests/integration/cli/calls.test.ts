@@ -60,7 +60,7 @@ async function storeCall(receivedAt: string, fields: Partial<StoredCall> = {}): 
 /** `calls` against this file's table. */
 function records(argv: string[], now?: number) {
   return runRecords(argv, {
-    localTargetFile: table.localTargetFile,
+    localTargetsDir: table.localTargetsDir,
     ...(now === undefined ? {} : { now: () => now }),
   });
 }
