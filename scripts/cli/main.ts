@@ -153,6 +153,17 @@ function parseOptions(command: Command, args: string[]) {
   } catch (error) {
     // node:util's messages are clear but long; the first sentence says what is wrong.
     const message = (error as Error).message.split(/\.\s/)[0] ?? String(error);
+    // `--limit -3`: node:util will not take a value that looks like an option. Read it as `--limit=-3`, so
+    // the command's own check says what is wrong with the value.
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message)?.[1];
+    const at = ambiguous === undefined ? -1 : args.indexOf(ambiguous);
+    if (at >= 0 && at + 1 < args.length) {
+      return parseOptions(command, [
+        ...args.slice(0, at),
+        `${ambiguous}=${args[at + 1]}`,
+        ...args.slice(at + 2),
+      ]);
+    }
     throw new UsageError(message.replace(/^Unknown option/, 'unknown option'), { cause: error });
   }
 }
