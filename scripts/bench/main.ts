@@ -283,7 +283,7 @@ function callLogRows(bench: CallLogBench): Row[] {
   if (small === undefined || large === undefined) return [];
   const hour = `one hour (${small.inHour} calls)`;
   const cost = (read: CallLogReads['index']) =>
-    `${whole(read.itemsRead)} items read, ${read.readUnits} RCU, ${whole(read.requests)} requests, ${whole(read.ms)} ms`;
+    `${whole(read.itemsRead)} items read, ${units(read.readUnits)} RCU, ${whole(read.requests)} requests, ${whole(read.ms)} ms`;
   const sizes = `${whole(small.records)} → ${whole(large.records)} records`;
   return [
     {
@@ -301,10 +301,23 @@ function callLogRows(bench: CallLogBench): Row[] {
     },
     {
       figure: `call log: ${hour} out of ${whole(large.records)}, Scan vs index (read units)`,
-      value: `${large.scan.readUnits} vs ${large.index.readUnits} RCU`,
+      value: `${units(large.scan.readUnits)} vs ${units(large.index.readUnits)} RCU`,
       ratio: times(large.scan.readUnits / large.index.readUnits),
     },
+    ...(bench.writeUnits ?? []).map((write) => ({
+      figure: `call log: write units of one new webhook, ${write.record}, before → with the index`,
+      value: `${write.before.total} → ${write.after.total} WCU (projected ALL: ${write.afterIfAll.total})`,
+      ratio: times((write.after.total ?? 0) / (write.before.total ?? 1)),
+    })),
+    ...(bench.writeUnits === undefined
+      ? [{ figure: 'call log: write units per webhook', value: `not reported per index by ${bench.engine}` }]
+      : []),
   ];
+}
+
+/** Capacity units: whole or with one decimal, thousands separated. */
+function units(value: number): string {
+  return value.toLocaleString('en-US', { maximumFractionDigits: 1 });
 }
 
 function describeUnits(units: Record<string, number>): string {

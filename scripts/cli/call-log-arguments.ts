@@ -20,6 +20,7 @@ export const CALL_LOG_OPTIONS = {
   'page-size': { type: 'string' },
 } as const;
 
+/** Their part of the usage line. */
 export const CALL_LOG_USAGE =
   '[--since <90m|24h|7d> | --from <ISO time> [--until <ISO time>]] [--status <callStatus>] ' +
   '[--direction <direction>] [--number <E.164 or SIP address>]';
