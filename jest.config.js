@@ -1,10 +1,35 @@
-/** Transpile with SWC for speed; `npm run typecheck` does the type checking. */
-module.exports = {
+/**
+ * Three projects: the unit tests once, and the integration and reliability tests once per local engine
+ * (the same files, parameterised by the setup file that points them at their engine). Transpiled with SWC
+ * for speed; `npm run typecheck` does the type checking.
+ */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/tests'],
-  testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  setupFiles: ['<rootDir>/tests/support/worker-node.setup.ts'],
+};
+
+/**
+ * dynalite: a community re-implementation, in jest's process. DynamoDB Local: AWS's own emulator (Java),
+ * plus tests/dynamodb-local, which checks what only DynamoDB itself does.
+ */
+const engineProject = (engine, ownRoots = []) => ({
+  ...shared,
+  displayName: engine,
+  roots: ['<rootDir>/tests/integration', '<rootDir>/tests/reliability', ...ownRoots],
+  testMatch: ['**/*.test.ts'],
+  globalSetup: `<rootDir>/tests/support/engines/${engine}.global-setup.ts`,
+  setupFiles: [...shared.setupFiles, `<rootDir>/tests/support/engines/${engine}.setup.ts`],
+});
+
+module.exports = {
+  // A global option: jest ignores it inside a project.
+  testTimeout: 30000,
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
-  testTimeout: 30000,
+  projects: [
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/tests/unit'], testMatch: ['**/*.test.ts'] },
+    engineProject('dynalite'),
+    engineProject('dynamodb-local', ['<rootDir>/tests/dynamodb-local']),
+  ],
 };

@@ -4,46 +4,89 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
   CreateTableCommand,
-  type CreateTableCommandInput,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { startDynamoDbLocal } from './dynamodb-local';
+import type { TableDefinition } from './service-definition';
 
 /**
- * A DynamoDB-compatible engine (dynalite) in this process, reached over HTTP by the same SDK code path as
- * production. The tables come from the service definition; nothing here knows their shape.
+ * A local DynamoDB engine, reached over HTTP by the same SDK code path as production: dynalite (a
+ * community re-implementation, in this process, needs nothing but Node) or DynamoDB Local (AWS's own
+ * emulator, a Java child process). The tables come from the service definition; nothing here knows their
+ * shape.
  */
+
+/** The engines a local run or the tests can use; the first is the default. */
+export const LOCAL_ENGINES = ['dynalite', 'dynamodb-local'] as const;
+export type LocalEngine = (typeof LOCAL_ENGINES)[number];
+
+/** How each engine is named to people (banners, test titles). */
+export const ENGINE_LABELS: Record<LocalEngine, string> = {
+  dynalite: 'dynalite',
+  'dynamodb-local': "DynamoDB Local, AWS's emulator",
+};
+
+/** dynalite answers UpdateTimeToLive with UnknownOperationException; DynamoDB Local records the setting. */
+const SUPPORTS_TIME_TO_LIVE: Record<LocalEngine, boolean> = {
+  dynalite: false,
+  'dynamodb-local': true,
+};
 
 /** dynalite ships no types; this is the part of its factory we use. */
 type DynaliteFactory = (options: { createTableMs?: number; path?: string }) => Server;
 
 export interface LocalDynamoDbOptions {
+  /** dynalite when absent. */
+  engine?: LocalEngine;
   /** TCP port on 127.0.0.1; 0 picks a free one. */
   port: number;
-  /** Directory for a persistent LevelDB store; in memory when absent. */
+  /** Directory for a persistent store (LevelDB for dynalite, SQLite for DynamoDB Local); in memory when absent. */
   dataDir?: string;
-  /** CreateTable inputs, normally `readServiceDefinition(stage).tables`. */
-  tables: CreateTableCommandInput[];
-  /** Region the dummy client signs for; dynalite ignores it but the SDK requires one. */
+  /** The tables, normally `readServiceDefinition(stage).tables`. */
+  tables: TableDefinition[];
+  /** Region the dummy client signs for; both engines keep one database for all regions. */
   region?: string;
 }
 
 export interface LocalDynamoDb {
+  engine: LocalEngine;
   /** `http://127.0.0.1:<port>`, the value for `AWS_ENDPOINT_URL_DYNAMODB`. */
   endpoint: string;
   port: number;
+  /** The process serving it: this one for dynalite, a Java child for DynamoDB Local. */
+  pid: number;
   /** Stops accepting requests and closes the store; resolves once the data is flushed. */
   close(): Promise<void>;
 }
 
-/** Credentials dynalite never checks; the SDK signs every request, so it needs some. */
+/** Credentials neither engine checks; the SDK signs every request, so it needs some. */
 export const DUMMY_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 /**
- * Starts dynalite on 127.0.0.1 and creates `tables` in it. Tables that already exist (a persistent
- * `dataDir` from an earlier run) are kept as they are. Rejects with the `listen` error (e.g. EADDRINUSE).
+ * Starts the chosen engine on 127.0.0.1 and creates `tables` in it, with their TTL setting where the
+ * engine supports it. Tables that already exist (a persistent `dataDir` from an earlier run) are kept as
+ * they are. Rejects with the `listen` error (e.g. EADDRINUSE), or `JavaMissingError` for DynamoDB Local
+ * without Java.
  */
 export async function startLocalDynamoDb(options: LocalDynamoDbOptions): Promise<LocalDynamoDb> {
+  const engine = options.engine ?? 'dynalite';
+  const started =
+    engine === 'dynamodb-local'
+      ? await startDynamoDbLocal({ port: options.port, dataDir: options.dataDir })
+      : await startDynalite(options);
+  try {
+    await createTables(started.endpoint, options.tables, options.region ?? 'us-east-1', engine);
+  } catch (error) {
+    await started.close().catch(() => undefined);
+    throw error;
+  }
+  const { endpoint, port, pid, close } = started;
+  return { engine, endpoint, port, pid, close };
+}
+
+async function startDynalite(options: LocalDynamoDbOptions): Promise<Omit<LocalDynamoDb, 'engine'>> {
   if (options.dataDir) await assertDataDirAvailable(options.dataDir);
   // Loaded lazily so that merely importing this module (e.g. for its types) does not load LevelDB.
   const dynalite = require('dynalite') as DynaliteFactory;
@@ -62,14 +105,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions): Promise
       server.close((error) => (error ? reject(error) : resolve())),
     );
   };
-
-  try {
-    await createTables(endpoint, options.tables, options.region ?? 'us-east-1');
-  } catch (error) {
-    await close().catch(() => undefined);
-    throw error;
-  }
-  return { endpoint, port, close };
+  return { endpoint, port, pid: process.pid, close };
 }
 
 /** Thrown when another process (usually another `npm start`) holds the LevelDB directory. */
@@ -106,17 +142,28 @@ interface LevelStore {
 
 async function createTables(
   endpoint: string,
-  tables: CreateTableCommandInput[],
+  tables: TableDefinition[],
   region: string,
+  engine: LocalEngine,
 ): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region, credentials: DUMMY_CREDENTIALS });
   try {
     for (const table of tables) {
       try {
-        await client.send(new CreateTableCommand(table));
+        await client.send(new CreateTableCommand(table.create));
       } catch (error) {
-        // Restarting on a persistent store: the table is already there with its data.
-        if (!(error instanceof ResourceInUseException)) throw error;
+        // Restarting on a persistent store: the table is already there with its data (and its TTL).
+        if (error instanceof ResourceInUseException) continue;
+        throw error;
+      }
+      // As CloudFormation does for TimeToLiveSpecification, once the table exists.
+      if (table.timeToLive && SUPPORTS_TIME_TO_LIVE[engine]) {
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: table.create.TableName,
+            TimeToLiveSpecification: table.timeToLive,
+          }),
+        );
       }
     }
   } finally {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, TimeToLiveSpecification } from '@aws-sdk/client-dynamodb';
 
 /**
  * The one way local tools (the local server, the tests) learn what `serverless.yml` defines. The tables,
@@ -32,10 +32,12 @@ export interface ServiceDefinition {
   region: string;
   /** `provider.environment`, every value as a string, exactly as Lambda would receive it. */
   environment: Record<string, string>;
-  /** Every `AWS::DynamoDB::Table` resource, reduced to what CreateTable accepts. */
-  tables: CreateTableCommandInput[];
+  /** Every `AWS::DynamoDB::Table` resource, reduced to what a local engine can be given. */
+  tables: TableDefinition[];
   functionName: string;
   functionTimeoutSeconds: number;
+  /** The Lambda runtime the function deploys with, e.g. `nodejs24.x`. */
+  runtime: string;
   /** `handlers/call-status.handler`: the module path (from the project root) and the export, dot-joined. */
   handler: string;
   route: HttpRoute;
@@ -43,11 +45,19 @@ export interface ServiceDefinition {
   esbuild: Record<string, unknown>;
 }
 
+/** One table as the template declares it: what CreateTable accepts, and its TTL setting. */
+export interface TableDefinition {
+  create: CreateTableCommandInput;
+  /** `TimeToLiveSpecification` (UpdateTimeToLive's input, applied after CreateTable where supported). */
+  timeToLive?: TimeToLiveSpecification;
+}
+
 /** The subset of `serverless print --format json` this module reads. */
 interface PrintedService {
   provider?: {
     region?: string;
     stage?: string;
+    runtime?: string;
     timeout?: number;
     environment?: Record<string, unknown>;
   };
@@ -56,6 +66,7 @@ interface PrintedService {
     {
       name?: string;
       handler?: string;
+      runtime?: string;
       timeout?: number;
       events?: Array<{ httpApi?: string | { method?: string; path?: string } }>;
     }
@@ -104,6 +115,8 @@ function toServiceDefinition(printed: PrintedService, stage: string): ServiceDef
   if (!fn?.handler) {
     throw new Error(`serverless.yml defines no function "${WEBHOOK_FUNCTION}" with a handler`);
   }
+  const runtime = fn.runtime ?? printed.provider?.runtime;
+  if (!runtime) throw new Error('serverless.yml sets no provider.runtime');
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(printed.provider?.environment ?? {})) {
     // Lambda only has string variables; YAML may have produced numbers or booleans.
@@ -116,13 +129,14 @@ function toServiceDefinition(printed: PrintedService, stage: string): ServiceDef
     tables: tablesOf(printed),
     functionName: fn.name ?? WEBHOOK_FUNCTION,
     functionTimeoutSeconds: fn.timeout ?? printed.provider?.timeout ?? DEFAULT_TIMEOUT_SECONDS,
+    runtime,
     handler: fn.handler,
     route: httpApiRouteOf(fn.events ?? []),
     esbuild: printed.custom?.esbuild ?? {},
   };
 }
 
-/** CloudFormation table properties that CreateTable also accepts; the rest (PITR, TTL, SSE, tags) are AWS-only. */
+/** CloudFormation table properties that CreateTable also accepts; TTL is a call of its own, the rest (PITR, SSE, tags) are AWS-only. */
 const CREATE_TABLE_PROPERTIES = [
   'TableName',
   'KeySchema',
@@ -131,8 +145,8 @@ const CREATE_TABLE_PROPERTIES = [
   'BillingMode',
 ] as const;
 
-function tablesOf(printed: PrintedService): CreateTableCommandInput[] {
-  const tables: CreateTableCommandInput[] = [];
+function tablesOf(printed: PrintedService): TableDefinition[] {
+  const tables: TableDefinition[] = [];
   for (const [logicalId, resource] of Object.entries(printed.resources?.Resources ?? {})) {
     if (resource.Type !== 'AWS::DynamoDB::Table') continue;
     const properties = resource.Properties ?? {};
@@ -144,7 +158,11 @@ function tablesOf(printed: PrintedService): CreateTableCommandInput[] {
     for (const key of CREATE_TABLE_PROPERTIES) {
       if (properties[key] !== undefined) input[key] = properties[key];
     }
-    tables.push(input as unknown as CreateTableCommandInput);
+    const timeToLive = properties.TimeToLiveSpecification as TimeToLiveSpecification | undefined;
+    tables.push({
+      create: input as unknown as CreateTableCommandInput,
+      ...(timeToLive ? { timeToLive } : {}),
+    });
   }
   return tables;
 }

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { JavaMissingError } from './dynamodb-local';
 import {
   DataDirLockedError,
   DUMMY_CREDENTIALS,
+  ENGINE_LABELS,
+  LOCAL_ENGINES,
   type LocalDynamoDb,
+  type LocalEngine,
   startLocalDynamoDb,
 } from './local-dynamodb';
 import { applyLocalEnvironment } from './local-environment';
@@ -14,12 +18,13 @@ import { PROJECT_ROOT, readServiceDefinition, type ServiceDefinition } from './s
 
 /**
  * `npm start`: the webhook on this machine with nothing but Node. It reads stage `local` of serverless.yml,
- * embeds dynalite with the same tables, gives the handler the environment Lambda would, and serves the
- * same route through the local API Gateway stand-in.
+ * embeds dynalite with the same tables (or, with `--engine dynamodb-local`, runs AWS's DynamoDB Local,
+ * which needs Java), gives the handler the environment Lambda would, and serves the same route through
+ * the local API Gateway stand-in.
  *
- * Settings (environment): PORT (3000), DYNAMODB_PORT (8000), DYNAMODB_DATA_DIR (.data/dynamodb),
- * DYNAMODB_IN_MEMORY=1 or `npm start -- --in-memory` (no files), FREECLIMB_SIGNING_SECRET (else a
- * throwaway one).
+ * Settings (environment): PORT (3000), DYNAMODB_PORT (8000), DYNAMODB_DATA_DIR (.data/dynamodb, or
+ * .data/dynamodb-local for DynamoDB Local), DYNAMODB_IN_MEMORY=1 or `npm start -- --in-memory` (no files),
+ * FREECLIMB_SIGNING_SECRET (else a throwaway one).
  */
 
 const STAGE = 'local';
@@ -27,13 +32,12 @@ const STAGE = 'local';
 class StartError extends Error {}
 
 async function main(): Promise<void> {
-  // Lambda runs Node 22; the SDK's warning about this machine's older Node is noise here.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = readSettings();
   const definition = await readServiceDefinition(STAGE);
 
   if (settings.dataDir) mkdirSync(settings.dataDir, { recursive: true });
   const dynamodb = await startLocalDynamoDb({
+    engine: settings.engine,
     port: settings.dynamodbPort,
     dataDir: settings.dataDir,
     tables: definition.tables,
@@ -66,21 +70,43 @@ async function main(): Promise<void> {
 }
 
 interface Settings {
+  engine: LocalEngine;
   port: number;
   dynamodbPort: number;
   /** Absent: in memory. */
   dataDir?: string;
 }
 
+/** Where each engine keeps its data by default: their files are not interchangeable. */
+const DEFAULT_DATA_DIRS: Record<LocalEngine, string> = {
+  dynalite: path.join('.data', 'dynamodb'),
+  'dynamodb-local': path.join('.data', 'dynamodb-local'),
+};
+
 function readSettings(): Settings {
   const inMemory = process.argv.includes('--in-memory') || process.env.DYNAMODB_IN_MEMORY === '1';
+  const engine = engineFrom(process.argv.slice(2));
   return {
+    engine,
     port: portFrom('PORT', 3000),
     dynamodbPort: portFrom('DYNAMODB_PORT', 8000),
     dataDir: inMemory
       ? undefined
-      : path.resolve(PROJECT_ROOT, process.env.DYNAMODB_DATA_DIR || path.join('.data', 'dynamodb')),
+      : path.resolve(PROJECT_ROOT, process.env.DYNAMODB_DATA_DIR || DEFAULT_DATA_DIRS[engine]),
   };
+}
+
+/** `--engine <name>` or `--engine=<name>`; dynalite when absent, since it needs nothing but Node. */
+function engineFrom(args: string[]): LocalEngine {
+  const index = args.findIndex((arg) => arg === '--engine' || arg.startsWith('--engine='));
+  if (index < 0) return LOCAL_ENGINES[0];
+  const arg = args[index] as string;
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[index + 1];
+  const engine = LOCAL_ENGINES.find((name) => name === value);
+  if (!engine) {
+    throw new StartError(`--engine ${value ?? ''} is not one of: ${LOCAL_ENGINES.join(', ')}`);
+  }
+  return engine;
 }
 
 function portFrom(variable: string, fallback: number): number {
@@ -157,7 +183,7 @@ FreeClimb call records, running locally (stage ${definition.stage})
   Webhook         ${definition.route.method} ${webhookUrl}
   Calls table     ${callsTable}
   Rejected table  ${rejectedTable}
-  DynamoDB        ${dynamodb.endpoint} (dynalite; any credentials work)
+  DynamoDB        ${dynamodb.endpoint} (${ENGINE_LABELS[dynamodb.engine]}; any credentials work)
   Data            ${data}
   Signing secret  ${secretLine}
 
@@ -187,7 +213,7 @@ function recordTarget(definition: ServiceDefinition, dynamodb: LocalDynamoDb, se
   process.on('exit', () => removeLocalTarget(process.pid));
 }
 
-/** Ctrl-C or SIGTERM: stop taking requests, let dynalite flush, exit 0. A second signal exits at once. */
+/** Ctrl-C or SIGTERM: stop taking requests, let the engine flush, exit 0. A second signal exits at once. */
 function stopOnSignals(server: LocalServer, dynamodb: LocalDynamoDb): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -223,6 +249,7 @@ function describeStartFailure(error: unknown, what: string, variable: string): E
   if (code === 'EACCES') {
     return new StartError(`${what} needs privileges: set ${variable} to a port above 1023`);
   }
+  if (error instanceof JavaMissingError) return new StartError(error.message);
   if (error instanceof DataDirLockedError) {
     const where = path.relative(process.cwd(), error.dataDir) || error.dataDir;
     return new StartError(

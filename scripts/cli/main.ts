@@ -220,7 +220,6 @@ function errorCode(error: unknown): string | undefined {
 
 /** The process entry: real stdout, stderr, environment and clock. */
 export function main(): void {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

@@ -131,7 +131,7 @@ describe('function and route', () => {
     expect(integrations.map((integration) => integration.Properties.PayloadFormatVersion)).toEqual(['2.0']);
   });
 
-  test('the function runs Node.js 22 on arm64', () => {
+  test('the function runs Node.js 24 on arm64', () => {
     // Prepare
     const fn = webhookFunction();
 
@@ -139,7 +139,7 @@ describe('function and route', () => {
     const { Runtime, Architectures } = fn.Properties;
 
     // Assess
-    expect(Runtime).toBe('nodejs22.x');
+    expect(Runtime).toBe('nodejs24.x');
     expect(Architectures).toEqual(['arm64']);
   });
 

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { testEngine } from '../support/test-engine';
 
 /**
  * Figures the reliability suite measured. Jest runs each test file in its own worker, so every figure is one
@@ -14,13 +15,16 @@ export interface Figure {
   holds?: boolean;
   /** What the figure must be, in words, e.g. "0" or "≤ 14000 ms". */
   bound?: string;
+  /** The engine the test file ran against (set by `recordFigure`). */
+  engine?: string;
 }
 
 const FIGURES_FILE = 'reliability-figures.jsonl';
 
 /** Records one figure for the end-of-run table. */
 export function recordFigure(figure: Figure): void {
-  appendFileSync(path.join(runDirectory(), FIGURES_FILE), `${JSON.stringify(figure)}\n`);
+  const entry = { ...figure, engine: testEngine() };
+  appendFileSync(path.join(runDirectory(), FIGURES_FILE), `${JSON.stringify(entry)}\n`);
 }
 
 /** Every figure recorded in the run directory `dir`, in the order they were written. */

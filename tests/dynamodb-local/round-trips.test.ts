@@ -1,0 +1,31 @@
+import { handlerTarget } from '../../scripts/bench/engine';
+import { measureRoundTrips } from '../../scripts/bench/round-trips';
+import { benchSecret } from '../../scripts/bench/workload';
+import { readServiceDefinition } from '../../scripts/service-definition';
+
+// The production duplicate path: DynamoDB returns the stored item with the failed condition
+// (ReturnValuesOnConditionCheckFailure: ALL_OLD), so the store needs no read. dynalite ignores that option
+// and only ever exercises the GetItem fallback. Requests are counted by a middleware on the handler's own
+// client after the retry step: every HTTP request that reaches the engine is one count.
+
+test('on DynamoDB Local a duplicate costs one request and a conflicting one two', async () => {
+  // Prepare
+  const definition = await readServiceDefinition('test');
+  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB as string;
+  const target = handlerTarget(definition, benchSecret(), endpoint);
+
+  // Act
+  const trips = await measureRoundTrips(target);
+
+  // Assess
+  const byDelivery = Object.fromEntries(
+    trips.map((trip) => [trip.delivery, [trip.status, trip.operations.join(', ')]]),
+  );
+  expect(byDelivery).toEqual({
+    'new event': [204, 'PutItemCommand'],
+    'duplicate (same body again)': [204, 'PutItemCommand'],
+    'conflicting duplicate (same callId, other body)': [204, 'PutItemCommand, PutItemCommand'],
+    'rejected delivery (signed, invalid)': [422, 'PutItemCommand'],
+    'forged delivery (bad signature)': [401, ''],
+  });
+});

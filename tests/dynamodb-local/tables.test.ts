@@ -1,0 +1,71 @@
+import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { readServiceDefinition, type TableDefinition } from '../../scripts/service-definition';
+import { testDocumentClient, testTables } from '../support/dynamodb';
+import { readJson } from '../support/fixture-bodies';
+
+// What DynamoDB itself enforces on the tables serverless.yml defines, checked on AWS's own emulator
+// (dynalite has no TTL and accepts an empty index key).
+
+let tables: TableDefinition[];
+
+beforeAll(async () => {
+  ({ tables } = await readServiceDefinition('test'));
+});
+
+describe('time to live', () => {
+  test('serverless.yml turns TTL on (attribute expiresAt) for both tables', () => {
+    // Prepare
+    const { callsTable, rejectedTable } = testTables();
+
+    // Act
+    const declared = tables.map((table) => [table.create.TableName, table.timeToLive]);
+
+    // Assess
+    expect(declared).toEqual(
+      expect.arrayContaining([
+        [callsTable, { AttributeName: 'expiresAt', Enabled: true }],
+        [rejectedTable, { AttributeName: 'expiresAt', Enabled: true }],
+      ]),
+    );
+  });
+
+  test.each(['callsTable', 'rejectedTable'] as const)(
+    'the %s has TTL enabled on expiresAt, as the template declares it',
+    async (which) => {
+      // Prepare
+      const tableName = testTables()[which];
+      const doc = testDocumentClient();
+
+      // Act
+      const { TimeToLiveDescription } = await doc.send(
+        new DescribeTimeToLiveCommand({ TableName: tableName }),
+      );
+      doc.destroy();
+
+      // Assess
+      expect(TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+    },
+  );
+});
+
+describe('the sparse parentCallId index', () => {
+  test('the engine refuses an empty-string parentCallId, so the index stays sparse only if we never write one', async () => {
+    // Prepare
+    const { callsTable } = testTables();
+    const doc = testDocumentClient();
+    const item = {
+      ...readJson('child-leg-outbound-dial.json'),
+      callId: 'CAempty0parent0id',
+      parentCallId: '',
+    };
+
+    // Act
+    const refused = await doc.send(new PutCommand({ TableName: callsTable, Item: item })).catch((e) => e);
+    doc.destroy();
+
+    // Assess
+    expect(refused).toMatchObject({ name: 'ValidationException' });
+    expect((refused as Error).message).toMatch(/parentCallId/);
+  });
+});

@@ -1,0 +1,4 @@
+import { recordWorkerNode } from './worker-node';
+
+// Setup file of every project (jest.config.js).
+recordWorkerNode();
