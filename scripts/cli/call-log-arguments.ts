@@ -69,16 +69,36 @@ export function callLogWindow(values: ParsedValues, nowMs: number): ChosenWindow
 }
 
 /** `2026-11-25` (UTC midnight) or a date and time with `Z` or an offset: never a guess at the zone. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
 
 function isoTime(value: string, flag: string): number {
-  const ms = ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
+  const ms = isCalendarTime(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new UsageError(
       `${flag} ${value}: expected an ISO time like 2026-11-25 or 2026-11-25T14:00:00Z (with Z or an offset)`,
     );
   }
   return ms;
+}
+
+/** The form above with a real day of the month and time of day: Date.parse takes 2026-02-30 and 24:00. */
+function isCalendarTime(value: string): boolean {
+  const match = ISO_TIME.exec(value);
+  if (match === null) return false;
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = match
+    .slice(1)
+    .map((part) => Number(part ?? 0));
+  const date = new Date(Date.UTC(year ?? 0, (month ?? 0) - 1, day));
+  return (
+    date.getUTCMonth() === (month ?? 0) - 1 &&
+    date.getUTCDate() === day &&
+    (hour ?? 0) < 24 &&
+    (minute ?? 0) < 60 &&
+    (second ?? 0) < 60 &&
+    (offsetHours ?? 0) < 24 &&
+    (offsetMinutes ?? 0) < 60
+  );
 }
 
 /** E.164 (`+` and up to 15 digits) or a SIP address, as FreeClimb sends them in `from` and `to`. */

@@ -1,4 +1,4 @@
-import { type CallLogEntry, type CallLogFilter, readCallLog } from '../../lib/call-log';
+import { type CallLogEntry, type CallLogFilter, type CallLogWindow, readCallLog } from '../../lib/call-log';
 import type { CallStore } from '../../lib/call-store';
 import { integerArgument } from './arguments';
 import {
@@ -67,7 +67,7 @@ export const callsCommand: Command = {
 /** The window's entries one by one, newest first, stopping after `limit`. */
 async function* callLog(
   store: CallStore,
-  window: Parameters<typeof readCallLog>[1],
+  window: CallLogWindow,
   filter: CallLogFilter,
   pageSize: number | undefined,
   limit: number | undefined,
