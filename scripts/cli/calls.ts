@@ -30,7 +30,7 @@ export const CSV_COLUMNS = [
 /** `calls`: the call log, newest first, from the time-ordered index (never a Scan). */
 export const callsCommand: Command = {
   summary: 'calls received in a time window, newest first, with filters; as lines, JSON or CSV',
-  usage: `calls ${CALL_LOG_USAGE} [--limit <n>] [--json | --csv]   (default --since 24h)`,
+  usage: `calls ${CALL_LOG_USAGE} [--limit <n>] [--json | --csv] [--page-size <n>]   (default --since 24h)`,
   options: { ...CALL_LOG_OPTIONS, limit: { type: 'string' }, csv: { type: 'boolean' } },
   positionals: { min: 0, max: 0, names: '' },
   async run(context, values) {

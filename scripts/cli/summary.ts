@@ -14,7 +14,7 @@ import { columns, formatDuration, json } from './format';
 /** `summary`: counts over the same windows and filters as `calls`, from the same index. */
 export const summaryCommand: Command = {
   summary: 'counts of the calls in a time window: by status and direction, durations, legs',
-  usage: `summary ${CALL_LOG_USAGE}   (default --since 24h)`,
+  usage: `summary ${CALL_LOG_USAGE} [--page-size <n>]   (default --since 24h)`,
   options: CALL_LOG_OPTIONS,
   positionals: { min: 0, max: 0, names: '' },
   async run(context, values) {
