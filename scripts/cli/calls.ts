@@ -1,4 +1,11 @@
-import { type CallLogEntry, type CallLogFilter, type CallLogWindow, readCallLog } from '../../lib/call-log';
+import {
+  type CallLogDay,
+  type CallLogEntry,
+  type CallLogFilter,
+  type CallLogWindow,
+  readCallLog,
+} from '../../lib/call-log';
+import { CALL_LOG_INDEX } from '../../lib/call-log-key';
 import type { CallStore } from '../../lib/call-store';
 import { integerArgument } from './arguments';
 import {
@@ -8,7 +15,7 @@ import {
   callLogWindow,
   pageSizeOf,
 } from './call-log-arguments';
-import { UsageError } from './cli-errors';
+import { StackError, UsageError } from './cli-errors';
 import type { Command } from './command';
 import { csvLine } from './csv';
 import { json } from './format';
@@ -73,13 +80,37 @@ async function* callLog(
   limit: number | undefined,
 ): AsyncGenerator<CallLogEntry> {
   let count = 0;
-  for await (const day of readCallLog(store, window, filter, { pageSize })) {
+  for await (const day of callLogDays(store, window, filter, pageSize)) {
     for (const entry of day.entries) {
       if (limit !== undefined && count >= limit) return;
       count += 1;
       yield entry;
     }
     if (limit !== undefined && count >= limit) return;
+  }
+}
+
+/**
+ * The call log by day, as `calls` and `summary` read it. A table deployed before the index existed has no
+ * index to read: that is said in words, with what to do.
+ */
+export async function* callLogDays(
+  store: CallStore,
+  window: CallLogWindow,
+  filter: CallLogFilter,
+  pageSize: number | undefined,
+): AsyncGenerator<CallLogDay> {
+  try {
+    yield* readCallLog(store, window, filter, { pageSize });
+  } catch (error) {
+    const { name, message } = error as { name?: string; message?: string };
+    if (name === 'ValidationException' && message?.includes(CALL_LOG_INDEX)) {
+      throw new StackError(
+        `${store.callsTable} has no index ${CALL_LOG_INDEX}: deploy this version of the service, then run backfill`,
+        { cause: error },
+      );
+    }
+    throw error;
   }
 }
 

@@ -1,4 +1,3 @@
-import { readCallLog } from '../../lib/call-log';
 import { type CallLogSummary, CallLogTally } from '../../lib/call-log-summary';
 import {
   CALL_LOG_OPTIONS,
@@ -7,7 +6,7 @@ import {
   callLogWindow,
   pageSizeOf,
 } from './call-log-arguments';
-import { describeFilter } from './calls';
+import { callLogDays, describeFilter } from './calls';
 import type { Command } from './command';
 import { columns, formatDuration, json } from './format';
 
@@ -23,7 +22,7 @@ export const summaryCommand: Command = {
     const pageSize = pageSizeOf(values);
     const target = await context.target();
     const tally = new CallLogTally();
-    for await (const day of readCallLog(target.store, window, filter, { pageSize })) {
+    for await (const day of callLogDays(target.store, window, filter, pageSize)) {
       for (const entry of day.entries) tally.add(entry);
     }
     const summary = tally.summary();

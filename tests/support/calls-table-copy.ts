@@ -15,20 +15,28 @@ export interface CallsTableCopy {
  * DescribeTable, so serverless.yml stays their one definition), for tests that count everything in a table
  * or a window and must not see other test files' records.
  */
-export async function copyOfCallsTable(): Promise<CallsTableCopy> {
+export async function copyOfCallsTable(options: { withoutIndex?: string } = {}): Promise<CallsTableCopy> {
   const { callsTable } = testTables();
   const doc = testDocumentClient();
   try {
     const { Table } = await doc.send(new DescribeTableCommand({ TableName: callsTable }));
     if (Table === undefined) throw new Error(`${callsTable} is not in the test engine`);
     const copy = `${callsTable}-${randomBytes(4).toString('hex')}`;
+    // As a table deployed before an index existed: without it, and without its key's definition.
+    const indexes = (Table.GlobalSecondaryIndexes ?? []).filter(
+      (index) => index.IndexName !== options.withoutIndex,
+    );
+    const keys = new Set([...(Table.KeySchema ?? []), ...indexes.flatMap((index) => index.KeySchema ?? [])]);
+    const keyNames = new Set([...keys].map((key) => key.AttributeName));
     await doc.send(
       new CreateTableCommand({
         TableName: copy,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: Table.AttributeDefinitions,
+        AttributeDefinitions: Table.AttributeDefinitions?.filter((attribute) =>
+          keyNames.has(attribute.AttributeName),
+        ),
         KeySchema: Table.KeySchema,
-        GlobalSecondaryIndexes: Table.GlobalSecondaryIndexes?.map((index) => ({
+        GlobalSecondaryIndexes: indexes.map((index) => ({
           IndexName: index.IndexName,
           KeySchema: index.KeySchema,
           Projection: index.Projection,

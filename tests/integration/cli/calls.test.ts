@@ -426,3 +426,24 @@ describe('calls and summary: wrong values exit 2 with one line', () => {
     expect(lines[1]).toBe('Run "freeclimb-records --help" for the commands and their options.');
   });
 });
+
+describe('calls and summary on a table deployed before the call log', () => {
+  test('say the index is missing and what to do, exit 1', async () => {
+    // Prepare
+    const old = await copyOfCallsTable({ withoutIndex: 'callLog-index' });
+
+    // Act
+    const runs = await Promise.all(
+      ['calls', 'summary'].map((command) => runRecords([command], { localTargetsDir: old.localTargetsDir })),
+    );
+
+    // Assess
+    for (const run of runs) {
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(
+        `freeclimb-records: ${old.callsTable} has no index callLog-index: deploy this version of the service, then run backfill\n`,
+      );
+    }
+  });
+});
