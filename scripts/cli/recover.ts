@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { toCallRecord } from '../../lib/call-record';
 import { checkCallStatusBody } from '../../lib/call-status-body';
 import { NOT_STORED_MESSAGES } from '../../lib/call-status-service';
-import { type CallStore, type SaveOutcome, saveCallRecord } from '../../lib/call-store';
+import type { CallStore, SaveOutcome } from '../../lib/call-store';
 import { splitSecrets } from '../../lib/config';
-import { SignatureError, type ValidationIssue } from '../../lib/errors';
+import { InvalidPayloadError, SignatureError, type ValidationIssue, WebhookError } from '../../lib/errors';
 import { readRawBody } from '../../lib/raw-body';
-import { verifySignature } from '../../lib/signature';
+import { receiveCallStatus, type WebhookRequest } from '../../lib/receive-call-status';
+import { SIGNATURE_HEADER, verifySignature } from '../../lib/signature';
 import { integerArgument } from './arguments';
 import { CliError, UsageError } from './cli-errors';
 import type { Command } from './command';
@@ -16,13 +16,19 @@ import { json } from './format';
 /** The webhook's tolerance unless `SIGNATURE_TOLERANCE_SECONDS` says otherwise (see lib/config.ts). */
 const DEFAULT_TOLERANCE_SECONDS = 300;
 
-/** What became of one log line. `valid` only in a dry run: authentic and valid, nothing written. */
+/**
+ * What became of one log line. `valid`, `invalid`, `malformed` and `unsupported-media-type` only in a dry run
+ * (nothing written); `rejected`: authentic but not a valid callStatus, kept in the rejected table as the
+ * webhook would have.
+ */
 export type RecoverOutcome =
   | SaveOutcome['outcome']
+  | 'rejected'
   | 'valid'
   | 'not-authentic'
   | 'invalid'
   | 'malformed'
+  | 'unsupported-media-type'
   | 'unreadable';
 
 export interface RecoverResult {
@@ -34,20 +40,34 @@ export interface RecoverResult {
   /** Why a line was refused or is unreadable. */
   reason?: string;
   issues?: ValidationIssue[];
+  /** Where a `rejected` line was kept. */
+  rejectionId?: string;
 }
 
 const LABELS: Record<RecoverOutcome, string> = {
   stored: 'stored',
   duplicate: 'already there',
-  conflict: 'already there (different body kept)',
+  conflict: 'already there (different body kept; this one kept in the rejected table)',
+  rejected: 'authentic but not a valid callStatus (kept in the rejected table)',
   valid: 'authentic and valid (dry run: nothing written)',
   'not-authentic': 'not authentic (refused, nothing stored)',
-  invalid: 'authentic but invalid (not stored)',
-  malformed: 'authentic but malformed (not stored)',
+  invalid: 'authentic but invalid (dry run: would be kept in the rejected table)',
+  malformed: 'authentic but malformed (dry run: would be kept in the rejected table)',
+  'unsupported-media-type': 'authentic but not JSON (dry run: would be kept in the rejected table)',
   unreadable: 'unreadable line (nothing stored)',
 };
 
-const RECOVERED = new Set<RecoverOutcome>(['stored', 'duplicate', 'conflict', 'valid']);
+/** Outcomes that leave the delivery kept (or, in a dry run, that would). */
+const RECOVERED = new Set<RecoverOutcome>([
+  'stored',
+  'duplicate',
+  'conflict',
+  'rejected',
+  'valid',
+  'invalid',
+  'malformed',
+  'unsupported-media-type',
+]);
 const LOG_MESSAGES = new Set<unknown>(Object.values(NOT_STORED_MESSAGES));
 
 /**
@@ -118,7 +138,13 @@ interface RecoverOptions {
   store: CallStore | undefined;
 }
 
-/** Verifies one line's delivery as the webhook would have when it came, and stores it only if it holds. */
+/**
+ * Verifies one line's delivery as the webhook would have when it came, and keeps it only if it holds. A real
+ * run goes through the webhook's own decision flow (`receiveCallStatus`), with the line's receive time as
+ * "now" and the secrets given here: an authentic, valid delivery becomes its call record, an authentic one
+ * that fails the contract goes to the rejected table, and a forged one is refused before anything is written.
+ * A dry run only verifies and validates.
+ */
 export async function recoverLine(line: LogLine, options: RecoverOptions): Promise<RecoverResult> {
   const { fields, source } = line;
   const receivedAtMs = typeof fields.receivedAt === 'string' ? Date.parse(fields.receivedAt) : Number.NaN;
@@ -129,33 +155,73 @@ export async function recoverLine(line: LogLine, options: RecoverOptions): Promi
   if (fields.rawBody !== undefined && typeof fields.rawBody !== 'string') {
     return { source, receivedAt, outcome: 'unreadable', reason: 'rawBody is not a string' };
   }
-  const rawBody = readRawBody(fields.rawBody, isTrue(fields.isBase64Encoded), Number.POSITIVE_INFINITY);
-  let signedAt: number;
+  const request: WebhookRequest = {
+    headers: {
+      [SIGNATURE_HEADER]: typeof fields.signature === 'string' ? fields.signature : undefined,
+      // As received: a request without one is judged as the webhook judges it (415, kept if authentic).
+      'content-type': typeof fields.contentType === 'string' ? fields.contentType : undefined,
+    },
+    body: fields.rawBody,
+    isBase64Encoded: isTrue(fields.isBase64Encoded),
+    receivedAtMs,
+  };
+  if (options.store === undefined) {
+    return { source, receivedAt, ...preview(request, options) };
+  }
+  const secrets = options.secrets;
   try {
-    signedAt = verifySignature({
-      header: typeof fields.signature === 'string' ? fields.signature : undefined,
-      rawBody,
-      secrets: options.secrets,
+    const receipt = await receiveCallStatus(request, {
+      store: options.store,
+      secrets: async () => secrets,
       toleranceSeconds: options.toleranceSeconds,
-      nowMs: receivedAtMs,
+      retentionDays: options.retentionDays,
+      // The webhook measured the body before logging it; a line is never refused for its size here.
+      maxBodyBytes: Number.POSITIVE_INFINITY,
     });
+    return { source, receivedAt, callId: receipt.payload.callId, outcome: receipt.outcome };
   } catch (error) {
     if (error instanceof SignatureError) {
       return { source, receivedAt, outcome: 'not-authentic', reason: error.message };
     }
+    if (error instanceof WebhookError && error.rejectionId !== undefined) {
+      const issues = error instanceof InvalidPayloadError ? error.issues : undefined;
+      const reason = issues === undefined ? error.message : undefined;
+      return {
+        source,
+        receivedAt,
+        callId: error.callId,
+        outcome: 'rejected',
+        rejectionId: error.rejectionId,
+        ...(issues ? { issues } : { reason }),
+      };
+    }
+    // The store is unavailable: the CLI reports it and exits 1; running it again is harmless.
+    throw error instanceof WebhookError && error.cause !== undefined ? error.cause : error;
+  }
+}
+
+/** A dry run's verdict: the same signature and contract checks, nothing written. */
+function preview(
+  request: WebhookRequest,
+  options: RecoverOptions,
+): Pick<RecoverResult, 'callId' | 'outcome' | 'reason' | 'issues'> {
+  const rawBody = readRawBody(request.body, request.isBase64Encoded, Number.POSITIVE_INFINITY);
+  try {
+    verifySignature({
+      header: request.headers[SIGNATURE_HEADER],
+      rawBody,
+      secrets: options.secrets,
+      toleranceSeconds: options.toleranceSeconds,
+      nowMs: request.receivedAtMs,
+    });
+  } catch (error) {
+    if (error instanceof SignatureError) return { outcome: 'not-authentic', reason: error.message };
     throw error;
   }
   const checked = checkCallStatusBody(rawBody);
-  if (!checked.ok) {
-    return { source, receivedAt, callId: checked.callId, outcome: checked.reason, issues: checked.issues };
-  }
-  const callId = checked.payload.callId;
-  if (options.store === undefined) {
-    return { source, receivedAt, callId, outcome: 'valid' };
-  }
-  const record = toCallRecord(checked.payload, { receivedAtMs, signedAt, rawBody }, options.retentionDays);
-  const saved = await saveCallRecord(options.store, record);
-  return { source, receivedAt, callId, outcome: saved.outcome };
+  return checked.ok
+    ? { callId: checked.payload.callId, outcome: 'valid' }
+    : { callId: checked.callId, outcome: checked.reason, issues: checked.issues };
 }
 
 function readInput(file: string): string {
@@ -271,7 +337,9 @@ function describeResult(result: RecoverResult): string {
     result.source,
     result.receivedAt ?? '(no receivedAt)',
     result.callId ?? '(no callId)',
-    LABELS[result.outcome] + (detail ? `: ${detail}` : ''),
+    LABELS[result.outcome] +
+      (result.rejectionId ? ` as ${result.rejectionId}` : '') +
+      (detail ? `: ${detail}` : ''),
   ].join('  ');
 }
 
