@@ -42,6 +42,18 @@ export function checkCallStatusBody(rawBody: Buffer): BodyCheck {
   };
 }
 
+/** The body's call id when it is JSON with a well-formed one (a 415's body may still be), else undefined. */
+export function callIdIn(rawBody: Buffer): string | undefined {
+  try {
+    return callIdOf(parseJsonBody(rawBody));
+  } catch (error) {
+    if (error instanceof MalformedBodyError) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
 function callIdOf(json: unknown): string | undefined {
   const callId =
     typeof json === 'object' && json !== null ? (json as Record<string, unknown>).callId : undefined;

@@ -6,10 +6,11 @@ import { createDocumentClient, createSsmClient } from './aws-clients';
 import type { CallStore } from './call-store';
 import { type Config, loadConfig } from './config';
 import { countOutcome, createMetrics } from './delivery-metrics';
-import { InvalidPayloadError, StoreUnavailableError, WebhookError } from './errors';
+import { InvalidPayloadError, UnverifiedRequestError, WebhookError } from './errors';
 import { errorResponse, STORED } from './http-response';
 import { maskAddress } from './phone-mask';
 import { type ReceiveDependencies, receiveCallStatus } from './receive-call-status';
+import { SIGNATURE_HEADER } from './signature';
 import { createSigningSecrets } from './signing-secrets';
 
 /** The parts of a Lambda context the service uses. */
@@ -28,15 +29,27 @@ export interface ServiceOptions {
   logger?: Logger;
   metrics?: Metrics;
   store?: CallStore;
+  /** The client that reads the signing-secret parameter; a bounded SDK client when absent. */
+  ssm?: SSMClient;
 }
+
+/**
+ * The message of a 503's log line: one for a delivery whose signature held, one for a request nobody could
+ * check. `freeclimb-records recover` finds them by these words and verifies either kind again itself.
+ */
+export const NOT_STORED_MESSAGES = {
+  verified: 'Delivery not stored: recover it from this line',
+  unverified: 'Request not verified, not stored',
+} as const;
 
 /** Time kept back from the Lambda timeout to log and answer after giving up on DynamoDB. */
 export const ANSWER_MARGIN_MS = 1000;
 
 /**
  * Builds the webhook's handler once per container: config, clients and logger are created here, not per
- * request. A configuration error does not crash the container: every request then answers 503 and logs its
- * body, so nothing FreeClimb sent is lost while the deployment is being fixed.
+ * request. A configuration error does not crash the container: every request then answers 503 and is logged
+ * as not verified, with its body and signature, so `freeclimb-records recover` can keep the authentic ones
+ * once the deployment is fixed.
  */
 export function createCallStatusHandler(options: ServiceOptions = {}): CallStatusHandler {
   const logger = options.logger ?? new Logger();
@@ -48,8 +61,9 @@ export function createCallStatusHandler(options: ServiceOptions = {}): CallStatu
   } catch (error) {
     logger.error('Invalid configuration: every delivery will be answered 503', { error });
     return async (event) => {
-      const failure = new StoreUnavailableError('The service is not configured', { cause: error });
-      logFailure(logger, failure, event);
+      const receivedAtMs = now();
+      const failure = new UnverifiedRequestError('The service is not configured', { cause: error });
+      logFailure(logger, failure, event, { receivedAtMs, verified: false });
       countOutcome(metrics, failure.outcome);
       return errorResponse(failure);
     };
@@ -63,13 +77,14 @@ export function createCallStatusHandler(options: ServiceOptions = {}): CallStatu
   const secrets =
     config.signing.kind === 'disabled'
       ? undefined
-      : createSigningSecrets(config.signing, () => (ssm ??= createSsmClient()), now);
+      : createSigningSecrets(config.signing, () => (ssm ??= options.ssm ?? createSsmClient()), now, logger);
   if (secrets === undefined) {
     logger.warn('Signature verification is switched off (local development only)');
   }
 
   return async (event, context) => {
     const deadline = startDeadline(context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS);
+    const check = { receivedAtMs: now(), verified: false };
     const deps: ReceiveDependencies = {
       store,
       secrets,
@@ -77,6 +92,9 @@ export function createCallStatusHandler(options: ServiceOptions = {}): CallStatu
       retentionDays: config.retentionDays,
       maxBodyBytes: config.maxBodyBytes,
       abortSignal: deadline.signal,
+      onVerified: () => {
+        check.verified = true;
+      },
     };
     try {
       const receipt = await receiveCallStatus(
@@ -84,7 +102,7 @@ export function createCallStatusHandler(options: ServiceOptions = {}): CallStatu
           headers: event.headers ?? {},
           body: event.body,
           isBase64Encoded: event.isBase64Encoded,
-          receivedAtMs: now(),
+          receivedAtMs: check.receivedAtMs,
         },
         deps,
       );
@@ -102,7 +120,7 @@ export function createCallStatusHandler(options: ServiceOptions = {}): CallStatu
       countOutcome(metrics, receipt.outcome);
       return STORED;
     } catch (error) {
-      logFailure(logger, error, event);
+      logFailure(logger, error, event, check);
       countOutcome(metrics, outcomeOf(error));
       return errorResponse(error);
     } finally {
@@ -127,8 +145,18 @@ function startDeadline(ms: number): { signal: AbortSignal; clear: () => void } {
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
-/** One line per refused delivery; server-side failures carry the raw body so the delivery can be replayed. */
-function logFailure(logger: Logger, error: unknown, event: APIGatewayProxyEventV2): void {
+/**
+ * One line per refused delivery. A server-side failure's line is the delivery's last copy, so it carries what
+ * `freeclimb-records recover` needs to check it again and keep it only if it is authentic: the body exactly as
+ * API Gateway handed it over, the signature header as received and the receive time. `verified` says whether
+ * the signature was checked; an unverified line is worded apart, so no one mistakes it for a lost delivery.
+ */
+function logFailure(
+  logger: Logger,
+  error: unknown,
+  event: APIGatewayProxyEventV2,
+  check: { receivedAtMs: number; verified: boolean },
+): void {
   if (error instanceof WebhookError && error.statusCode < 500) {
     logger.warn('Delivery refused', {
       outcome: error.outcome,
@@ -140,10 +168,14 @@ function logFailure(logger: Logger, error: unknown, event: APIGatewayProxyEventV
     });
     return;
   }
-  logger.error('Delivery not stored: replay it from this line', {
+  logger.error(check.verified ? NOT_STORED_MESSAGES.verified : NOT_STORED_MESSAGES.unverified, {
     outcome: outcomeOf(error),
     status: errorResponse(error).statusCode,
+    verified: check.verified,
     error,
+    receivedAt: new Date(check.receivedAtMs).toISOString(),
+    signature: event.headers?.[SIGNATURE_HEADER],
+    contentType: event.headers?.['content-type'],
     rawBody: event.body,
     isBase64Encoded: event.isBase64Encoded,
   });

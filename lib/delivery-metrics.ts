@@ -14,6 +14,7 @@ export const OUTCOME_METRICS: Record<string, string> = {
   unauthorized: 'Unauthorized',
   'too-large': 'BodyTooLarge',
   'store-failed': 'StoreFailure',
+  unverified: 'UnverifiedNotStored',
   'internal-error': 'StoreFailure',
 };
 

@@ -66,10 +66,20 @@ export class InvalidPayloadError extends WebhookError {
   }
 }
 
-/** DynamoDB (or the secret store) still failed after the SDK's retries: 503. */
+/** An authentic delivery could not be kept: DynamoDB still failed after the SDK's retries. 503. */
 export class StoreUnavailableError extends WebhookError {
   readonly statusCode = 503;
   readonly outcome = 'store-failed';
+}
+
+/**
+ * The request could not be verified (the configuration is invalid, or no signing secret could be read), so
+ * nothing about it is known to be FreeClimb's: 503, nothing stored, and counted apart from store failures so
+ * that a stranger's requests never look like lost deliveries.
+ */
+export class UnverifiedRequestError extends WebhookError {
+  readonly statusCode = 503;
+  readonly outcome = 'unverified';
 }
 
 /** The function's configuration is missing or invalid; the message names the variable. */

@@ -1,5 +1,5 @@
 import { toCallRecord } from './call-record';
-import { checkCallStatusBody } from './call-status-body';
+import { callIdIn, checkCallStatusBody } from './call-status-body';
 import type { CallStatusWebhook } from './call-status-webhook';
 import { type CallStore, type SaveOutcome, saveCallRecord, saveRejectedDelivery } from './call-store';
 import type { Delivery } from './delivery';
@@ -7,6 +7,7 @@ import {
   SignatureError,
   StoreUnavailableError,
   UnsupportedMediaTypeError,
+  UnverifiedRequestError,
   type ValidationIssue,
   type WebhookError,
 } from './errors';
@@ -33,6 +34,8 @@ export interface ReceiveDependencies {
   maxBodyBytes: number;
   /** Fires when the answer must be given now; DynamoDB calls are abandoned then. */
   abortSignal?: AbortSignal;
+  /** Called once the signature has been checked and holds: from then on, the delivery is FreeClimb's. */
+  onVerified?: () => void;
 }
 
 export interface Receipt {
@@ -72,7 +75,8 @@ export async function receiveCallStatus(
 
   if (!isJsonMediaType(contentType)) {
     const error = new UnsupportedMediaTypeError('Content-Type must be application/json');
-    throw await reject(error, 'unsupported-media-type', [{ path: '', message: error.message }]);
+    const issues = [{ path: '', message: error.message }];
+    throw await reject(error, 'unsupported-media-type', issues, callIdIn(rawBody));
   }
   const checked = checkCallStatusBody(rawBody);
   if (!checked.ok) {
@@ -119,26 +123,31 @@ async function authenticate(
       nowMs: request.receivedAtMs,
     });
   const secrets = await readSecrets(deps.secrets, false);
+  let signedAt: number;
   try {
-    return verify(secrets);
+    signedAt = verify(secrets);
   } catch (error) {
     if (!(error instanceof SignatureError && error.reason === 'mismatch')) {
       throw error;
     }
     // The secret may have been rotated since this container read it: read again (rate-limited) and retry.
+    // A read that fails gives back the same secrets, so a forgery gets its 401 and costs nobody else anything.
     const fresh = await readSecrets(deps.secrets, true);
     if (fresh === secrets) {
       throw error;
     }
-    return verify(fresh);
+    signedAt = verify(fresh);
   }
+  deps.onVerified?.();
+  return signedAt;
 }
 
+/** Only when no secret is known at all does a request go unverified: 503, never stored, never a 401. */
 async function readSecrets(secrets: SigningSecrets, refresh: boolean): Promise<string[]> {
   try {
     return await secrets({ refresh });
   } catch (error) {
-    throw new StoreUnavailableError('Could not read the signing secret', { cause: error });
+    throw new UnverifiedRequestError('No signing secret to verify the request with', { cause: error });
   }
 }
 

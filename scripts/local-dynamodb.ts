@@ -22,7 +22,7 @@ import type { TableDefinition } from './service-definition';
 export const LOCAL_ENGINES = ['dynalite', 'dynamodb-local'] as const;
 export type LocalEngine = (typeof LOCAL_ENGINES)[number];
 
-/** How each engine is named to people (banners, test titles). */
+/** How each engine is named to people (the npm start banner). */
 export const ENGINE_LABELS: Record<LocalEngine, string> = {
   dynalite: 'dynalite',
   'dynamodb-local': "DynamoDB Local, AWS's emulator",

@@ -77,8 +77,6 @@ export async function measureStartUp(definition: ServiceDefinition, runs: number
       AWS_REGION: definition.region,
       AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
-      // Lambda runs Node 22, where the SDK prints no warning about the Node version; this machine may not.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     const runners: Record<(typeof KINDS)[number], () => number> = {
       bare: () => timeNode('', env, unpacked),

@@ -7,6 +7,7 @@ import type { Command, CommandContext } from './command';
 import { TimeFormat } from './format';
 import { getCommand } from './get';
 import { legsCommand } from './legs';
+import { recoverCommand } from './recover';
 import { rejectedListCommand } from './rejected-list';
 import { rejectedReplayCommand } from './rejected-replay';
 import { sendCommand } from './send';
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   legs: legsCommand,
   'rejected list': rejectedListCommand,
   'rejected replay': rejectedReplayCommand,
+  recover: recoverCommand,
   send: sendCommand,
   calls: callsCommand,
   summary: summaryCommand,

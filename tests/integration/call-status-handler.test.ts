@@ -8,6 +8,7 @@ import { getRejectedDelivery, listLegs } from '../../lib/call-store';
 import { createMetrics } from '../../lib/delivery-metrics';
 import { infoLogger, withCapturedLogs } from '../support/captured-logs';
 import { freePort } from '../support/free-port';
+import { ssmStandIn, ssmThrottling } from '../support/ssm-stand-in';
 import {
   bodyFixture,
   clockAt,
@@ -232,6 +233,22 @@ describe('bodies that are not JSON', () => {
     expect(await getRejectedDelivery(store, rejectionIdFor(body))).toMatchObject({ rawBody: text });
   });
 
+  test('a 415 keeps the callId of a body that has a well-formed one, as 400 and 422 do', async () => {
+    // Prepare
+    const body = withFreshIds(bodyFixture('completed-inbound'));
+    const event = signedEvent(body, { headers: { 'content-type': 'text/plain' } });
+
+    // Act
+    const response = await handle(event, lambdaContext);
+
+    // Assess
+    expect(response.statusCode).toBe(415);
+    expect(await getRejectedDelivery(store, rejectionIdFor(body))).toMatchObject({
+      reason: 'unsupported-media-type',
+      callId: callIdIn(body),
+    });
+  });
+
   test('an unsigned non-JSON body is refused 401 before anything is kept', async () => {
     // Prepare
     const body = Buffer.from(`not json ${freshId('CA')}`);
@@ -386,15 +403,25 @@ describe('DynamoDB unavailable', () => {
 
     // Act
     const { result: response, logs } = await withCapturedLogs(() =>
-      unavailable(signedEvent(body), lambdaContext),
+      unavailable(signedEvent(body, { signedAt: FIXTURE_SIGNED_AT }), lambdaContext),
     );
 
     // Assess
     expect(response.statusCode).toBe(503);
     expect(response.body).toBe(JSON.stringify({ message: 'Service Unavailable' }));
     expect(await readCall(store, callIdIn(body))).toBeUndefined();
+    const event = signedEvent(body);
     const errorLine = logs.find((line) => line.level === 'ERROR');
-    expect(errorLine).toMatchObject({ outcome: 'store-failed', status: 503, rawBody: body.toString('utf8') });
+    expect(errorLine).toMatchObject({
+      message: 'Delivery not stored: recover it from this line',
+      outcome: 'store-failed',
+      status: 503,
+      verified: true,
+      receivedAt: receivedAt,
+      signature: event.headers['freeclimb-signature'],
+      rawBody: body.toString('utf8'),
+      isBase64Encoded: false,
+    });
   });
 
   test('gives up on a DynamoDB that never answers when the Lambda deadline nears, and answers 503', async () => {
@@ -445,8 +472,103 @@ describe('DynamoDB unavailable', () => {
     // Assess
     expect(response.statusCode).toBe(503);
     expect(JSON.stringify(logs)).toContain('CALLS_TABLE is not set');
-    expect(logs.some((line) => line.rawBody === body.toString('utf8'))).toBe(true);
+    expect(logs.find((line) => line.rawBody === body.toString('utf8'))).toMatchObject({
+      message: 'Request not verified, not stored',
+      outcome: 'unverified',
+      verified: false,
+    });
     expect(await readCall(store, callIdIn(body))).toBeUndefined();
+  });
+});
+
+describe('requests that cannot be verified', () => {
+  const madeUp = '{"callId":"CA0000000000000000000000000000000000000000","from":"+13125550100"}';
+  const unsignedEvent = () => signedEvent(madeUp, { headers: { 'freeclimb-signature': undefined } });
+
+  test('with no secret configured, a made-up unsigned body is answered 503, logged as not verified and counted apart', async () => {
+    // Prepare
+    const options = { env: { CALLS_TABLE: 'x', REJECTED_TABLE: 'y' }, now, metrics: enabledMetrics() };
+
+    // Act
+    const { result: response, logs } = await withCapturedLogs(() =>
+      createCallStatusHandler({ ...options, logger: infoLogger() })(unsignedEvent(), lambdaContext),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    const line = logs.find((entry) => entry.rawBody === madeUp);
+    expect(line).toMatchObject({
+      level: 'ERROR',
+      message: 'Request not verified, not stored',
+      outcome: 'unverified',
+      verified: false,
+      receivedAt,
+    });
+    expect(line).not.toHaveProperty('signature');
+    expect(JSON.stringify(logs)).not.toContain('Delivery not stored');
+    const emf = logs.filter((entry) => entry._aws !== undefined);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ UnverifiedNotStored: 1 });
+    expect(emf[0]).not.toHaveProperty('StoreFailure');
+  });
+
+  test('with SSM never readable, a signed delivery is answered 503 not verified, with its signature for recovery', async () => {
+    // Prepare
+    const { client, inputs } = ssmStandIn([ssmThrottling()]);
+    const handler = createCallStatusHandler({
+      env: testEnv({ FREECLIMB_SIGNING_SECRET: undefined, FREECLIMB_SIGNING_SECRET_PARAMETER: '/x/secret' }),
+      now,
+      logger: infoLogger(),
+      ssm: client,
+    });
+    const body = withFreshIds(bodyFixture('completed-inbound'));
+    const event = signedEvent(body, { base64: true });
+
+    // Act
+    const { result: response, logs } = await withCapturedLogs(() => handler(event, lambdaContext));
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(inputs).toHaveLength(1);
+    expect(logs.find((entry) => entry.level === 'ERROR' && entry.rawBody !== undefined)).toMatchObject({
+      message: 'Request not verified, not stored',
+      outcome: 'unverified',
+      verified: false,
+      receivedAt,
+      signature: event.headers['freeclimb-signature'],
+      rawBody: body.toString('base64'),
+      isBase64Encoded: true,
+    });
+    expect(await readCall(store, callIdIn(body))).toBeUndefined();
+  });
+
+  test('once SSM has been read, its failures cost an authentic delivery nothing and a forged one still gets 401', async () => {
+    // Prepare: SSM answers once, then throttles; the refreshes are due (5-minute expiry, 30 s after a mismatch).
+    const { client } = ssmStandIn([TEST_SECRET, ssmThrottling()]);
+    let nowMs = now();
+    const handler = createCallStatusHandler({
+      env: testEnv({ FREECLIMB_SIGNING_SECRET: undefined, FREECLIMB_SIGNING_SECRET_PARAMETER: '/x/secret' }),
+      now: () => nowMs,
+      ssm: client,
+    });
+    const deliver = (forged: boolean) => {
+      const body = withFreshIds(bodyFixture('completed-inbound'));
+      const signedAt = Math.floor(nowMs / 1000);
+      return handler(
+        signedEvent(body, { signedAt, secrets: forged ? ['sigsec_forged'] : [TEST_SECRET] }),
+        lambdaContext,
+      ).then((response) => response.statusCode ?? 0);
+    };
+
+    // Act
+    const statuses: number[] = [await deliver(false)];
+    nowMs += 31_000;
+    statuses.push(await deliver(true), await deliver(false));
+    nowMs += 5 * 60_000;
+    statuses.push(await deliver(false), await deliver(true), await deliver(false));
+
+    // Assess
+    expect(statuses).toEqual([204, 401, 204, 204, 401, 204]);
   });
 });
 

@@ -1,4 +1,13 @@
-import { PACKAGE_STAGE, packagedTemplate, type Resource, type Template } from '../support/packaged-template';
+import { mkdtemp } from 'node:fs/promises';
+import path from 'node:path';
+import { conditionHolds, evaluate } from '../support/cloudformation-values';
+import {
+  PACKAGE_STAGE,
+  packagedTemplate,
+  type Resource,
+  runServerlessPackage,
+  type Template,
+} from '../support/packaged-template';
 
 // What `serverless deploy` would send to CloudFormation, checked without an AWS account: the framework
 // packages offline, and the template is the contract with AWS (tables, route, runtime, outputs). The role's
@@ -172,4 +181,107 @@ describe('outputs', () => {
     expect(Outputs.CallsTableName?.Value).toBe(CALLS_TABLE);
     expect(Outputs.RejectedTableName?.Value).toBe(REJECTED_TABLE);
   });
+});
+
+describe('stage parameters', () => {
+  const SCRATCH = () => mkdtemp(path.join(process.env.TEST_RUN_DIR ?? '', 'package-'));
+
+  /** The ARN the role may read, as IAM sees it in account 123456789012, us-east-1. */
+  function grantedParameterArn(packaged: Template): unknown {
+    const role = packaged.Resources.CallStatusRole as Resource;
+    const policies = role.Properties.Policies as Array<{
+      PolicyDocument: { Statement: Array<{ Sid: string; Resource: unknown[] }> };
+    }>;
+    const statement = policies
+      .flatMap((policy) => policy.PolicyDocument.Statement)
+      .find((candidate) => candidate.Sid === 'ReadSigningSecret');
+    return evaluate(packaged, statement?.Resource[0]);
+  }
+
+  test('a retention the function would refuse stops packaging, naming the parameter and the allowed values', async () => {
+    // Prepare
+    const dir = await SCRATCH();
+
+    // Act
+    const run = await runServerlessPackage('prod', ['retentionDays=abc'], dir);
+
+    // Assess
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toContain(
+      'Stage parameter "retentionDays" is "abc": RETENTION_DAYS must be a whole number from 0 to 36500.',
+    );
+    expect(run.template).toBeUndefined();
+  }, 60_000);
+
+  test('every bad stage parameter is named in one run, with what is allowed', async () => {
+    // Prepare
+    const dir = await SCRATCH();
+    const params = [
+      'signingSecretParameter=team/freeclimb-secret',
+      'logLevel=SILENT',
+      'alarmEmail=on-call',
+      'logRetentionDays=100',
+      'retentionDay=30',
+    ];
+
+    // Act
+    const run = await runServerlessPackage('prod', params, dir);
+
+    // Assess
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toContain('Stage parameter "retentionDay" is unknown. Known: signingSecretParameter,');
+    expect(run.output).toMatch(
+      /"signingSecretParameter" is "team\/freeclimb-secret": not an SSM parameter name.*Allowed: an SSM parameter name/,
+    );
+    expect(run.output).toMatch(/"logLevel" is "SILENT": .*Allowed: one of TRACE, DEBUG, INFO, WARN, ERROR /);
+    expect(run.output).toMatch(
+      /"alarmEmail" is "on-call": not an e-mail address\. Allowed: an e-mail address/,
+    );
+    expect(run.output).toMatch(
+      /"logRetentionDays" is "100": not a retention period\. Allowed: one of .* 365, 400,/,
+    );
+  }, 60_000);
+
+  test.each([
+    ['freeclimb-secret', 'arn:aws:ssm:us-east-1:123456789012:parameter/freeclimb-secret'],
+    ['/team/freeclimb-secret', 'arn:aws:ssm:us-east-1:123456789012:parameter/team/freeclimb-secret'],
+  ])(
+    'the signing secret %s is granted as %s, the name the function reads',
+    async (name, expectedArn) => {
+      // Prepare
+      const dir = await SCRATCH();
+
+      // Act
+      const run = await runServerlessPackage('prod', [`signingSecretParameter=${name}`], dir);
+
+      // Assess
+      expect(run.exitCode).toBe(0);
+      const packaged = run.template as Template;
+      const fn = Object.values(packaged.Resources).find(
+        (r) => r.Type === 'AWS::Lambda::Function',
+      ) as Resource;
+      const variables = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+      expect(variables.FREECLIMB_SIGNING_SECRET_PARAMETER).toBe(name);
+      expect(grantedParameterArn(packaged)).toBe(expectedArn);
+    },
+    60_000,
+  );
+
+  test('an existing log key given as logKmsKeyArn encrypts both log groups, and the stack creates none', async () => {
+    // Prepare
+    const dir = await SCRATCH();
+    const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+    // Act
+    const run = await runServerlessPackage('prod', [`logKmsKeyArn=${keyArn}`], dir);
+
+    // Assess
+    expect(run.exitCode).toBe(0);
+    const packaged = run.template as Template;
+    const logGroups = Object.values(packaged.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups).toHaveLength(2);
+    for (const logGroup of logGroups) expect(evaluate(packaged, logGroup.Properties.KmsKeyId)).toBe(keyArn);
+    expect(packaged.Resources.LogKey?.Condition).toBe('CreatesLogKey');
+    expect(conditionHolds(packaged, 'CreatesLogKey')).toBe(false);
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { EXAMPLE_PSEUDO_PARAMETERS, evaluate } from '../support/cloudformation-values';
 import { PACKAGE_STAGE, packagedTemplate, type Resource, type Template } from '../support/packaged-template';
 import { recordFigure } from './figures';
 
@@ -73,7 +74,11 @@ const arn = (service: string, ...rest: unknown[]) => ({
 });
 const CALLS_TABLE_ARN = { 'Fn::GetAtt': ['CallsTable', 'Arn'] };
 const REJECTED_TABLE_ARN = { 'Fn::GetAtt': ['RejectedTable', 'Arn'] };
-const SECRET_PARAMETER_ARN = arn('ssm', ':parameter', SIGNING_SECRET_PARAMETER);
+const SECRET_PARAMETER_ARN = arn(
+  'ssm',
+  { 'Fn::If': ['SigningSecretParameterIsHierarchical', ':parameter', ':parameter/'] },
+  SIGNING_SECRET_PARAMETER,
+);
 const OWN_LOG_STREAMS_ARN = arn('logs', ':log-group:', { Ref: 'CallStatusLogGroup' }, ':*');
 
 /** The one wildcard AWS needs: log streams are named by Lambda at run time, inside the function's own group. */
@@ -187,4 +192,50 @@ test('no wildcard in any action, and none in any resource but the log-stream suf
     bound: 'dynamodb, logs, ssm',
     holds: services.size === 3,
   });
+});
+
+test('the secret grant names exactly the parameter the function reads', () => {
+  // Prepare
+  const { 'AWS::AccountId': account, 'AWS::Region': region } = EXAMPLE_PSEUDO_PARAMETERS;
+
+  // Act
+  const granted = evaluate(template, SECRET_PARAMETER_ARN);
+
+  // Assess
+  expect(granted).toBe(`arn:aws:ssm:${region}:${account}:parameter${SIGNING_SECRET_PARAMETER}`);
+});
+
+test('the log key lets only CloudWatch Logs use it, for the function log and the access log, and grants only to AWS services', () => {
+  // Prepare
+  const keys = resourcesOfType('AWS::KMS::Key');
+  const { 'AWS::AccountId': account, 'AWS::Region': region } = EXAMPLE_PSEUDO_PARAMETERS;
+
+  // Act
+  const [[, key]] = keys as [[string, Resource]];
+  const policy = evaluate(template, key.Properties.KeyPolicy) as { Statement: Statement[] };
+  const [admin, logs, grants] = policy.Statement as [
+    Statement,
+    Statement & { Principal: unknown },
+    Statement,
+  ];
+
+  // Assess
+  expect(keys).toHaveLength(1);
+  expect(key.Properties.EnableKeyRotation).toBe(true);
+  expect(admin).toMatchObject({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` } });
+  expect(logs.Principal).toEqual({ Service: `logs.${region}.amazonaws.com` });
+  expect(logs.Condition).toEqual({
+    ArnEquals: {
+      'kms:EncryptionContext:aws:logs:arn': [
+        `arn:aws:logs:${region}:${account}:log-group:${template.Resources.CallStatusLogGroup?.Properties.LogGroupName}`,
+        `arn:aws:logs:${region}:${account}:log-group:${template.Resources.HttpApiLogGroup?.Properties.LogGroupName}`,
+      ],
+    },
+  });
+  expect(grants).toMatchObject({ Effect: 'Deny', Action: 'kms:CreateGrant' });
+  for (const logGroup of resourcesOfType('AWS::Logs::LogGroup')) {
+    expect(evaluate(template, logGroup[1].Properties.KmsKeyId)).toEqual({
+      'Fn::GetAtt': [keys[0]?.[0], 'Arn'],
+    });
+  }
 });

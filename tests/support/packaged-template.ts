@@ -10,13 +10,15 @@ import { promisify } from 'node:util';
  * by every test file that reads it (the first caller packages; the others wait for its result).
  */
 
-export const PACKAGE_STAGE = 'ci';
+/** The stage users deploy: AWS's controls and the permission checks judge what production would get. */
+export const PACKAGE_STAGE = 'prod';
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
 const WAIT_LIMIT_MS = 120_000;
 
 export interface Resource {
   Type: string;
+  Condition?: string;
   Properties: Record<string, unknown>;
   DependsOn?: string | string[];
   DeletionPolicy?: string;
@@ -24,11 +26,43 @@ export interface Resource {
 }
 
 export interface Template {
+  Conditions?: Record<string, unknown>;
   Resources: Record<string, Resource>;
   Outputs: Record<string, { Value: unknown }>;
 }
 
-/** Packages stage `ci` (no AWS account needed) on first use in this run and returns the template. */
+/** What one `serverless package` run ended with. */
+export interface PackageRun {
+  exitCode: number;
+  /** stdout and stderr together, as a user sees them. */
+  output: string;
+  /** The packaged template, when the run succeeded. */
+  template?: Template;
+}
+
+/** Runs `serverless package --stage <stage>` with `--param` entries into `packageDir`; never throws on exit code. */
+export async function runServerlessPackage(
+  stage: string,
+  params: string[],
+  packageDir: string,
+): Promise<PackageRun> {
+  const args = ['package', '--stage', stage, '--package', packageDir, ...params.map((p) => `--param=${p}`)];
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'serverless'),
+      args,
+      { cwd: PROJECT_ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } },
+    );
+    const template = JSON.parse(await readFile(path.join(packageDir, TEMPLATE_FILE), 'utf8')) as Template;
+    return { exitCode: 0, output: stdout + stderr, template };
+  } catch (error) {
+    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof failed.code !== 'number') throw error;
+    return { exitCode: failed.code, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+  }
+}
+
+/** Packages stage `prod` offline (no AWS account needed) on first use in this run and returns the template. */
 export async function packagedTemplate(): Promise<Template> {
   const runDir = process.env.TEST_RUN_DIR;
   if (!runDir) throw new Error('TEST_RUN_DIR is not set: the jest global setup creates it');
@@ -37,11 +71,8 @@ export async function packagedTemplate(): Promise<Template> {
   const failed = path.join(runDir, 'serverless-package.failed');
   if (await claim(packageDir)) {
     try {
-      await promisify(execFile)(
-        path.join(PROJECT_ROOT, 'node_modules', '.bin', 'serverless'),
-        ['package', '--stage', PACKAGE_STAGE, '--package', packageDir],
-        { cwd: PROJECT_ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } },
-      );
+      const run = await runServerlessPackage(PACKAGE_STAGE, [], packageDir);
+      if (run.exitCode !== 0) throw new Error(`serverless package exited ${run.exitCode}:\n${run.output}`);
       await writeFile(done, '');
     } catch (error) {
       await writeFile(failed, String(error));

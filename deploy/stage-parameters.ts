@@ -1,0 +1,155 @@
+import { LogLevel, LogLevelThreshold } from '@aws-lambda-powertools/logger';
+import { loadConfig } from '../lib/config';
+
+/**
+ * The rules for serverless.yml's stage parameters (`params:`), checked before anything is packaged or
+ * deployed. A value the deployed stack could not work with (a retention the function refuses, an SSM name
+ * IAM would never match) would otherwise deploy cleanly and then answer 503 to every delivery.
+ * Where the function reads a parameter, its own configuration check (lib/config.ts) is the rule.
+ */
+
+/** One stage parameter's rule: `problem` returns why a value is refused, or undefined when it is fine. */
+interface StageParameterRule {
+  /** The values allowed, in words, for the error message. */
+  allowed: string;
+  problem(value: string): string | undefined;
+}
+
+/** What the function needs besides the variable under test, so that only that variable can be refused. */
+const FUNCTION_ENVIRONMENT = {
+  CALLS_TABLE: 'calls',
+  REJECTED_TABLE: 'rejected',
+  FREECLIMB_SIGNING_SECRET_PARAMETER: '/signing-secret',
+};
+
+/** The function's own verdict on `value` as environment variable `variable`. */
+function refusedByFunction(variable: string, value: string): string | undefined {
+  return functionConfigurationProblem({ ...FUNCTION_ENVIRONMENT, [variable]: value });
+}
+
+/**
+ * Why the function would refuse to start with this environment (as deployed, inside Lambda), or undefined.
+ * Catches what serverless.yml sets directly too, such as SIGNATURE_TOLERANCE_SECONDS.
+ */
+export function functionConfigurationProblem(environment: Record<string, string>): string | undefined {
+  try {
+    loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'callStatus', ...environment });
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+// SSM's naming rules: letters, digits and `_.-`; a hierarchy starts with `/` and has at most 15 levels;
+// names starting with aws or ssm are reserved.
+const SSM_TOP_LEVEL_NAME = /^[A-Za-z0-9_.-]+$/;
+const SSM_HIERARCHICAL_NAME = /^(\/[A-Za-z0-9_.-]+){1,15}$/;
+const SSM_RESERVED_PREFIX = /^\/?(aws|ssm)/i;
+const SSM_NAME_MAX_LENGTH = 1011;
+
+// The function's ERROR lines are the last copy of an authentic delivery it could not store: a level that
+// hides them would lose records.
+const LOG_LEVELS = Object.values(LogLevel).filter(
+  (level) => LogLevelThreshold[level] <= LogLevelThreshold[LogLevel.ERROR],
+);
+
+// CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+// CloudWatch Logs takes a key ARN (not an alias): a single-region or a multi-region (`mrk-`) key.
+const KMS_KEY_ARN =
+  /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$/;
+
+// Deliberately loose: SNS sends a confirmation mail, which is the real check.
+const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Every stage parameter serverless.yml declares, with its rule. */
+export const STAGE_PARAMETER_RULES: Record<string, StageParameterRule> = {
+  signingSecretParameter: {
+    allowed: 'an SSM parameter name: `/path/name` (up to 15 levels) or a top-level `name` without `/`',
+    problem: (value) => {
+      if (!SSM_TOP_LEVEL_NAME.test(value) && !SSM_HIERARCHICAL_NAME.test(value)) {
+        return 'not an SSM parameter name: only letters, digits, `_`, `.`, `-`, and `/` before each level';
+      }
+      if (SSM_RESERVED_PREFIX.test(value)) return 'SSM reserves names starting with "aws" or "ssm"';
+      if (value.length > SSM_NAME_MAX_LENGTH) return `longer than SSM's ${SSM_NAME_MAX_LENGTH} characters`;
+      return refusedByFunction('FREECLIMB_SIGNING_SECRET_PARAMETER', value);
+    },
+  },
+  retentionDays: {
+    allowed: 'days until DynamoDB removes a record; 0 keeps records forever',
+    problem: (value) => refusedByFunction('RETENTION_DAYS', value),
+  },
+  logLevel: {
+    allowed: `one of ${LOG_LEVELS.join(', ')} (a quieter level would hide the ERROR lines that keep undeliverable records)`,
+    problem: (value) => (LOG_LEVELS.includes(value as never) ? undefined : 'not an allowed log level'),
+  },
+  alarmEmail: {
+    allowed: "an e-mail address, or '' for no e-mail",
+    problem: (value) => (value === '' || EMAIL_ADDRESS.test(value) ? undefined : 'not an e-mail address'),
+  },
+  logRetentionDays: {
+    allowed: `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')} (365 or more for Control Tower's CT.CLOUDWATCH.PR.2)`,
+    problem: (value) =>
+      LOG_RETENTION_DAYS.map(String).includes(value) ? undefined : 'not a retention period',
+  },
+  logKmsKeyArn: {
+    allowed:
+      "'' (the stack creates its own key) or a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id>",
+    problem: (value) => (value === '' || KMS_KEY_ARN.test(value) ? undefined : 'not a KMS key ARN'),
+  },
+};
+
+/** Where the stage parameters come from, as serverless.yml and the command line give them. */
+export interface StageParameterSources {
+  /** `params.default`, already resolved by the framework. */
+  defaults: Record<string, unknown>;
+  /** `params.<stage>`. */
+  stage: Record<string, unknown>;
+  /** Each `--param="name=value"` given on the command line. */
+  commandLine: string[];
+}
+
+/**
+ * The value of every stage parameter, with the framework's precedence: command line, then the stage's
+ * block, then `default`. A name that no rule knows is refused: the framework would silently ignore a typo.
+ */
+export function resolveStageParameters(sources: StageParameterSources): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const entry of sources.commandLine) {
+    const separator = entry.indexOf('=');
+    values.set(entry.slice(0, separator), entry.slice(separator + 1).trimEnd());
+  }
+  for (const layer of [sources.stage, sources.defaults]) {
+    for (const [name, value] of Object.entries(layer)) {
+      if (!values.has(name) && value !== null && value !== undefined) values.set(name, String(value));
+    }
+  }
+  return values;
+}
+
+/** Every problem with the stage parameters, one readable line each; empty when all are fine. */
+export function stageParameterProblems(sources: StageParameterSources): string[] {
+  const values = resolveStageParameters(sources);
+  const known = Object.keys(STAGE_PARAMETER_RULES);
+  const problems: string[] = [];
+  for (const name of values.keys()) {
+    if (!(name in STAGE_PARAMETER_RULES)) {
+      problems.push(`Stage parameter "${name}" is unknown. Known: ${known.join(', ')}.`);
+    }
+  }
+  for (const [name, rule] of Object.entries(STAGE_PARAMETER_RULES)) {
+    const value = values.get(name);
+    if (value === undefined) {
+      problems.push(`Stage parameter "${name}" has no value. Allowed: ${rule.allowed}.`);
+      continue;
+    }
+    const problem = rule.problem(value);
+    if (problem !== undefined) {
+      problems.push(`Stage parameter "${name}" is "${value}": ${problem}. Allowed: ${rule.allowed}.`);
+    }
+  }
+  return problems;
+}

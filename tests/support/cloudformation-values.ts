@@ -1,0 +1,71 @@
+import type { Template } from './packaged-template';
+
+/**
+ * What CloudFormation would make of a template value in a given account and region: pseudo parameters,
+ * Fn::Join, Fn::Select, Fn::Split and Fn::If (with conditions built from Fn::Equals/Fn::Not) are evaluated;
+ * anything else (a reference to a resource) is left as it is. Enough to read an ARN the way IAM will see it.
+ */
+
+export const EXAMPLE_PSEUDO_PARAMETERS: Record<string, string> = {
+  'AWS::AccountId': '123456789012',
+  'AWS::Region': 'us-east-1',
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+type Value = unknown;
+
+/** Evaluates `value` as CloudFormation would, leaving references to resources unevaluated. */
+export function evaluate(template: Template, value: Value, pseudo = EXAMPLE_PSEUDO_PARAMETERS): Value {
+  const again = (inner: Value) => evaluate(template, inner, pseudo);
+  if (Array.isArray(value)) return value.map(again);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  const [name, argument] = entries[0] ?? [];
+  if (entries.length !== 1 || name === undefined) {
+    return Object.fromEntries(entries.map(([key, inner]) => [key, again(inner)]));
+  }
+  if (name === 'Ref' && typeof argument === 'string' && argument in pseudo) return pseudo[argument];
+  if (name === 'Fn::Join') {
+    const [separator, parts] = argument as [string, Value[]];
+    const evaluated = parts.map(again);
+    return evaluated.every((part) => typeof part === 'string') ? evaluated.join(separator) : value;
+  }
+  if (name === 'Fn::Split') {
+    const [separator, text] = argument as [string, Value];
+    const evaluated = again(text);
+    return typeof evaluated === 'string' ? evaluated.split(separator) : value;
+  }
+  if (name === 'Fn::Select') {
+    const [index, list] = argument as [number | string, Value];
+    const evaluated = again(list);
+    return Array.isArray(evaluated) ? evaluated[Number(index)] : value;
+  }
+  if (name === 'Fn::If') {
+    const [condition, whenTrue, whenFalse] = argument as [string, Value, Value];
+    return again(conditionHolds(template, condition, pseudo) ? whenTrue : whenFalse);
+  }
+  return Object.fromEntries(entries.map(([key, inner]) => [key, again(inner)]));
+}
+
+/** The truth of a named condition in the template's Conditions section. */
+export function conditionHolds(
+  template: Template,
+  name: string,
+  pseudo = EXAMPLE_PSEUDO_PARAMETERS,
+): boolean {
+  const definition = template.Conditions?.[name];
+  if (definition === undefined) throw new Error(`No condition ${name} in the template`);
+  return truth(template, definition, pseudo);
+}
+
+function truth(template: Template, expression: Value, pseudo: Record<string, string>): boolean {
+  const [name, argument] = Object.entries(expression as object)[0] ?? [];
+  if (name === 'Fn::Equals') {
+    const [left, right] = (argument as Value[]).map((side) => evaluate(template, side, pseudo));
+    return JSON.stringify(left) === JSON.stringify(right);
+  }
+  if (name === 'Fn::Not') return !truth(template, (argument as Value[])[0], pseudo);
+  if (name === 'Condition') return conditionHolds(template, argument as string, pseudo);
+  throw new Error(`Condition function ${String(name)} is not evaluated here`);
+}

@@ -1,0 +1,132 @@
+import {
+  functionConfigurationProblem,
+  resolveStageParameters,
+  STAGE_PARAMETER_RULES,
+  stageParameterProblems,
+} from '../../deploy/stage-parameters';
+
+const DEFAULTS = {
+  signingSecretParameter: '/freeclimb-call-records/prod/signing-secret',
+  retentionDays: 0,
+  logLevel: 'INFO',
+  alarmEmail: '',
+  logRetentionDays: 365,
+  logKmsKeyArn: '',
+};
+
+function problemsWith(commandLine: string[]): string[] {
+  return stageParameterProblems({ defaults: DEFAULTS, stage: {}, commandLine });
+}
+
+test('the command line wins over the stage block, which wins over the defaults, as in the framework', () => {
+  // Prepare
+  const sources = {
+    defaults: { ...DEFAULTS, logLevel: 'INFO', retentionDays: 0 },
+    stage: { logLevel: 'WARN', retentionDays: 30 },
+    commandLine: ['retentionDays=90 ', 'alarmEmail=ops@example.com'],
+  };
+
+  // Act
+  const values = resolveStageParameters(sources);
+
+  // Assess
+  expect(values.get('retentionDays')).toBe('90');
+  expect(values.get('logLevel')).toBe('WARN');
+  expect(values.get('alarmEmail')).toBe('ops@example.com');
+  expect(values.get('logRetentionDays')).toBe('365');
+});
+
+// serverless.yml itself is checked by every packaging (tests/support/packaged-template.ts): a parameter it
+// declares without a rule is refused as unknown there.
+test('the defaults pass, and each rule names its allowed values', () => {
+  // Prepare
+  const rules = Object.entries(STAGE_PARAMETER_RULES);
+
+  // Act
+  const problems = problemsWith([]);
+
+  // Assess
+  expect(problems).toEqual([]);
+  expect(rules.map(([name]) => name).sort()).toEqual(Object.keys(DEFAULTS).sort());
+  for (const [, rule] of rules) expect(rule.allowed.length).toBeGreaterThan(10);
+});
+
+test.each([
+  ['signingSecretParameter=freeclimb-secret'],
+  ['signingSecretParameter=/a/b.c/d_e-f'],
+  ['retentionDays=36500'],
+  ['logLevel=ERROR'],
+  ['logLevel=TRACE'],
+  ['alarmEmail=on-call@example.com'],
+  ['logRetentionDays=1096'],
+  ['logKmsKeyArn=arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab'],
+])('%s is accepted', (param) => {
+  // Prepare
+  const commandLine = [param];
+
+  // Act
+  const problems = problemsWith(commandLine);
+
+  // Assess
+  expect(problems).toEqual([]);
+});
+
+test.each([
+  ['signingSecretParameter=team/secret', 'not an SSM parameter name'],
+  ['signingSecretParameter=/team//secret', 'not an SSM parameter name'],
+  ['signingSecretParameter=/aws/secret', 'SSM reserves names'],
+  ['signingSecretParameter=/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p', 'not an SSM parameter name'],
+  // The function's own rule (lib/config.ts): the same bound, the same words.
+  ['retentionDays=36501', 'RETENTION_DAYS must be a whole number from 0 to 36500'],
+  ['retentionDays=-1', 'RETENTION_DAYS must be a whole number from 0 to 36500'],
+  ['logLevel=SILENT', 'not an allowed log level'],
+  ['logLevel=CRITICAL', 'not an allowed log level'],
+  ['alarmEmail=ops', 'not an e-mail address'],
+  ['logRetentionDays=364', 'not a retention period'],
+  ['logKmsKeyArn=alias/aws/logs', 'not a KMS key ARN'],
+  ['logKmsKey=arn:aws:kms:us-east-1:123456789012:key/x', 'Stage parameter "logKmsKey" is unknown'],
+])('%s is refused: %s', (param, reason) => {
+  // Prepare
+  const name = param.slice(0, param.indexOf('='));
+
+  // Act
+  const problems = problemsWith([param]);
+
+  // Assess
+  expect(problems).toHaveLength(1);
+  expect(problems[0]).toContain(`Stage parameter "${name}"`);
+  expect(problems[0]).toContain(reason);
+});
+
+test('a parameter left without any value is named', () => {
+  // Prepare
+  const { alarmEmail: _left, ...defaults } = DEFAULTS;
+
+  // Act
+  const problems = stageParameterProblems({ defaults, stage: {}, commandLine: [] });
+
+  // Assess
+  expect(problems).toEqual([expect.stringContaining('Stage parameter "alarmEmail" has no value. Allowed:')]);
+});
+
+test("the function's whole environment is judged by the function's own rules", () => {
+  // Prepare
+  const environment = {
+    CALLS_TABLE: 'calls',
+    REJECTED_TABLE: 'rejected',
+    FREECLIMB_SIGNING_SECRET_PARAMETER: '/secret',
+  };
+
+  // Act
+  const fine = functionConfigurationProblem(environment);
+  const tooTolerant = functionConfigurationProblem({ ...environment, SIGNATURE_TOLERANCE_SECONDS: '86400' });
+  const verificationOff = functionConfigurationProblem({
+    ...environment,
+    FREECLIMB_SIGNATURE_VERIFICATION: 'disabled-for-local-development',
+  });
+
+  // Assess
+  expect(fine).toBeUndefined();
+  expect(tooTolerant).toBe('SIGNATURE_TOLERANCE_SECONDS must be a whole number from 1 to 3600');
+  expect(verificationOff).toContain('cannot turn verification off inside AWS Lambda');
+});
