@@ -222,6 +222,11 @@ function errorCode(error: unknown): string | undefined {
 
 /** The process entry: real stdout, stderr, environment and clock. */
 export function main(): void {
+  // `freeclimb-records calls | head` closes the pipe early: stop quietly, as other tools do, not with a trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
