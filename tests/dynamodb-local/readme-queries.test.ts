@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { handlerTarget } from '../../bench/engine';
+import { benchContext, benchSecret, freshBody, signedEvent } from '../../bench/workload';
 import { callLogShardOf } from '../../lib/call-log-key';
 import { createCallStatusHandler } from '../../lib/call-status-service';
-import { handlerTarget } from '../../scripts/bench/engine';
-import { benchContext, benchSecret, freshBody, signedEvent } from '../../scripts/bench/workload';
-import { DUMMY_CREDENTIALS } from '../../scripts/local-dynamodb';
-import { readServiceDefinition, type ServiceDefinition } from '../../scripts/service-definition';
+import { DUMMY_CREDENTIALS } from '../../local/local-dynamodb';
+import { readServiceDefinition, type ServiceDefinition } from '../../local/service-definition';
 import {
   type AwsCliRequest,
   awsCliRequest,
