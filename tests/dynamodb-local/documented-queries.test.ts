@@ -9,14 +9,14 @@ import { readServiceDefinition, type ServiceDefinition } from '../../local/servi
 import {
   type AwsCliRequest,
   awsCliRequest,
-  readmeAwsCommands,
-  readmeStatements,
+  documentedAwsCommands,
+  documentedStatements,
   sendAwsCliRequest,
-} from '../support/readme-queries';
+} from '../support/documented-queries';
 
-// Every PartiQL statement and `aws dynamodb` command the README shows, run as written (stage names mapped
+// Every PartiQL statement and `aws dynamodb` command the README and docs/ show, run as written (stage names mapped
 // to the test tables, `CA…` to a stored call, the example date to the day of a stored rejection) on AWS's
-// own emulator, which, unlike dynalite, speaks PartiQL. Each must return what the README says it finds.
+// own emulator, which, unlike dynalite, speaks PartiQL. Each must return what the text says it finds.
 
 type Item = Record<string, unknown>;
 
@@ -29,7 +29,7 @@ interface Seeded {
 
 let client: DynamoDBClient;
 let seeded: Seeded;
-/** README text → test values: the stages' table names, `CA…`, the example date. */
+/** Documented text → test values: the stages' table names, `CA…`, the example date. */
 let substitute: (text: string) => string;
 
 beforeAll(async () => {
@@ -99,8 +99,8 @@ async function storeACallWithTwoLegsAndARejection(
   return { parent, legs, rejectionId: ours.rejectionId as string, receivedDate };
 }
 
-/** What the README says a query finds, told apart by what it reads. */
-function expectReadmePromise(text: string, items: Item[]): void {
+/** What the documentation says a query finds, told apart by what it reads. */
+function expectDocumentedResult(text: string, items: Item[]): void {
   if (text.includes('callLog-index')) {
     // "calls on a day", "in the last hour": the call log partitions named, and every stored call in them.
     const asked = new Set(
@@ -128,21 +128,21 @@ function expectReadmePromise(text: string, items: Item[]): void {
     // One call, by its id.
     expect(items.map((item) => item.callId)).toEqual([seeded.parent]);
   } else {
-    throw new Error(`The README shows a query this test does not know what to expect of: ${text}`);
+    throw new Error(`The documentation shows a query this test does not know what to expect of: ${text}`);
   }
 }
 
-test('the README shows PartiQL statements and AWS CLI commands for each way of finding records', () => {
+test('the README and docs/ show PartiQL statements and AWS CLI commands for each way of finding records', () => {
   // Act
-  const statements = readmeStatements();
-  const commands = readmeAwsCommands();
+  const statements = documentedStatements();
+  const commands = documentedAwsCommands();
 
   // Assess
   expect(statements.length).toBeGreaterThanOrEqual(6);
   expect(commands.length).toBeGreaterThanOrEqual(5);
 });
 
-test.each(readmeStatements())('PartiQL: %s', async (statement) => {
+test.each(documentedStatements())('PartiQL: %s', async (statement) => {
   // Prepare: as `aws dynamodb execute-statement --statement …` sends it.
   const request: AwsCliRequest = {
     operation: 'ExecuteStatement',
@@ -154,10 +154,10 @@ test.each(readmeStatements())('PartiQL: %s', async (statement) => {
   const items = (await sendAwsCliRequest(client, request)).map((item) => unmarshall(item));
 
   // Assess
-  expectReadmePromise(statement, items);
+  expectDocumentedResult(statement, items);
 });
 
-test.each(readmeAwsCommands())('AWS CLI: %s', async (command) => {
+test.each(documentedAwsCommands())('AWS CLI: %s', async (command) => {
   // Prepare
   const request = awsCliRequest(substitute(command));
 
@@ -165,5 +165,5 @@ test.each(readmeAwsCommands())('AWS CLI: %s', async (command) => {
   const items = (await sendAwsCliRequest(client, request)).map((item) => unmarshall(item));
 
   // Assess
-  expectReadmePromise(command, items);
+  expectDocumentedResult(command, items);
 });

@@ -1,23 +1,28 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 
 /**
- * The queries the README shows people (PartiQL statements and `aws dynamodb …` commands), read from
- * README.md itself so that a test runs exactly what is written there. The AWS CLI is not a dependency:
+ * The queries the documentation shows people (PartiQL statements and `aws dynamodb …` commands), read
+ * from README.md and docs/*.md themselves so that a test runs exactly what is written there. The AWS CLI is not a dependency:
  * `awsCliRequest` maps a command to the API call the CLI makes for it, by the CLI's own conventions
  * (`get-item` → GetItem, `--table-name` → TableName, JSON arguments parsed, `--no-x` → X: false).
  */
 
-const README = path.join(__dirname, '..', '..', 'README.md');
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
-function readme(): string {
-  return readFileSync(README, 'utf8');
+/** README.md and every docs/*.md, one after the other. */
+function documentation(): string {
+  const docs = readdirSync(path.join(PROJECT_ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => path.join('docs', name));
+  return ['README.md', ...docs].map((file) => readFileSync(path.join(PROJECT_ROOT, file), 'utf8')).join('\n');
 }
 
 /** Every PartiQL statement: the lines of ```sql blocks and inline code that starts with SELECT. */
-export function readmeStatements(): string[] {
-  const text = readme();
+export function documentedStatements(): string[] {
+  const text = documentation();
   const fromBlocks = fencedBlocks(text, 'sql').flatMap((block) =>
     block.split('\n').filter((line) => line.trim() !== ''),
   );
@@ -26,8 +31,8 @@ export function readmeStatements(): string[] {
 }
 
 /** Every `aws dynamodb <operation> --…` command in ```sh blocks and inline code (mentions without options are not commands). */
-export function readmeAwsCommands(): string[] {
-  const text = readme();
+export function documentedAwsCommands(): string[] {
+  const text = documentation();
   const fromBlocks = fencedBlocks(text, 'sh').flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n'));
   return [...fromBlocks, ...inlineCode(text)]
     .map((line) => line.trim())
