@@ -45,7 +45,7 @@ export function goalCell(row: Row): string {
   return row.met ? 'yes' : 'no';
 }
 
-/** The whole report as Markdown: what the README's Performance section quotes. */
+/** The whole report as Markdown: what docs/performance.md quotes. */
 export function toMarkdown(report: Report, options: BenchOptions): string {
   const out: string[] = [
     `# Benchmark, ${report.date}`,
