@@ -1,6 +1,6 @@
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { readServiceDefinition, type TableDefinition } from '../../scripts/service-definition';
+import { readServiceDefinition, type TableDefinition } from '../../local/service-definition';
 import { testDocumentClient, testTables } from '../support/dynamodb';
 import { readJson } from '../support/fixture-bodies';
 

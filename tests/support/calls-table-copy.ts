@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { writeLocalTarget } from '../../scripts/local-target';
+import { writeLocalTarget } from '../../local/local-target';
 import { emptyLocalTargetsDir, jestEngineTarget } from './cli';
 import { testDocumentClient, testTables } from './dynamodb';
 

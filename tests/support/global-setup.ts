@@ -1,9 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { JavaMissingError } from '../../scripts/dynamodb-local';
-import { DUMMY_CREDENTIALS, type LocalEngine, startLocalDynamoDb } from '../../scripts/local-dynamodb';
-import { readServiceDefinition, type ServiceDefinition } from '../../scripts/service-definition';
+import { JavaMissingError } from '../../local/dynamodb-local';
+import { DUMMY_CREDENTIALS, type LocalEngine, startLocalDynamoDb } from '../../local/local-dynamodb';
+import { readServiceDefinition, type ServiceDefinition } from '../../local/service-definition';
 import { endpointVariable, registerTestEngine } from './test-engine';
 
 /**

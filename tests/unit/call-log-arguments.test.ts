@@ -1,5 +1,5 @@
-import { callLogFilter, callLogWindow } from '../../scripts/cli/call-log-arguments';
-import { UsageError } from '../../scripts/cli/cli-errors';
+import { callLogFilter, callLogWindow } from '../../cli/call-log-arguments';
+import { UsageError } from '../../cli/cli-errors';
 
 const NOW = Date.parse('2026-11-25T15:00:00.000Z');
 

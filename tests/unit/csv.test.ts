@@ -1,4 +1,4 @@
-import { csvLine } from '../../scripts/cli/csv';
+import { csvLine } from '../../cli/csv';
 
 describe('csvLine (RFC 4180)', () => {
   test.each([

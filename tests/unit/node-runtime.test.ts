@@ -1,5 +1,5 @@
-import { lambdaNodeMajor, nodeRuntimeMismatch } from '../../scripts/node-runtime';
-import { readServiceDefinition } from '../../scripts/service-definition';
+import { lambdaNodeMajor, nodeRuntimeMismatch } from '../../local/node-runtime';
+import { readServiceDefinition } from '../../local/service-definition';
 
 describe('the Node the tests run on', () => {
   test('is the major of the Lambda runtime serverless.yml deploys', async () => {
