@@ -5,7 +5,7 @@ import path from 'node:path';
 // The shipped bin as a shell runs it, with its standard output read by something that stops early
 // (`freeclimb-records calls | head -1`).
 
-const BIN = path.resolve(__dirname, '../../../bin/freeclimb-records.js');
+const BIN = path.resolve(__dirname, '../../../cli/freeclimb-records.js');
 
 test('a reader that closes the pipe early ends the CLI quietly, with no stack trace', async () => {
   // Prepare: the reading end is closed before the CLI has written anything.
