@@ -1,5 +1,5 @@
 /**
- * Mutation testing of lib/ with StrykerJS: `npm run test:mutation` (README, "Mutation testing"). A score
+ * Mutation testing of lib/ with StrykerJS: `npm run test:mutation` (docs/testing.md, "Mutation testing"). A score
  * to read, not a CI gate: run it before a release and after any change to lib/. Which tests a mutation run
  * uses, and why only the dynalite engine, is in jest.mutation.config.js.
  */

@@ -1,3 +1,4 @@
+import { callLogKey } from './call-log-key';
 import { CallStatusWebhook } from './call-status-webhook';
 import { type Delivery, expiresAt, signedAtIso } from './delivery';
 
@@ -14,6 +15,8 @@ export type CallRecord = Partial<Present<CallStatusWebhook>> &
   > & {
     callDuration: number;
     receivedAt: string;
+    /** The call log's partition (`<UTC day>#<shard>`); absent on records stored before the index existed. */
+    callLogShard?: string;
     signedAt?: string;
     rawBody: string;
     schemaVersion: number;
@@ -44,7 +47,9 @@ export function toCallRecord(
     if (value === null || value === undefined || (value === '' && !ALWAYS_KEPT.has(key))) continue;
     item[key] = value;
   }
-  item.receivedAt = new Date(delivery.receivedAtMs).toISOString();
+  const receivedAt = new Date(delivery.receivedAtMs).toISOString();
+  item.receivedAt = receivedAt;
+  item.callLogShard = callLogKey(payload.callId, receivedAt);
   const signedAt = signedAtIso(delivery);
   if (signedAt !== undefined) item.signedAt = signedAt;
   item.rawBody = delivery.rawBody.toString('utf8');

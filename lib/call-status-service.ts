@@ -178,6 +178,7 @@ function logFailure(
     error,
     receivedAt: new Date(check.receivedAtMs).toISOString(),
     signature: event.headers?.[SIGNATURE_HEADER],
+    contentType: event.headers?.['content-type'],
     rawBody: event.body,
     isBase64Encoded: event.isBase64Encoded,
   });

@@ -3,7 +3,7 @@ import type { ValidationIssue } from './errors';
 
 /**
  * FreeClimb's `callStatus` webhook body, as its reference text and SDKs describe it
- * (see the README's "Contract" section). Every message here is ours: none repeats the received value,
+ * (see docs/contract.md). Every message here is ours: none repeats the received value,
  * so issues can be returned to the caller without echoing the body.
  */
 

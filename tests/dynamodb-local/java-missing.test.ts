@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { JAVA_MISSING_MESSAGE } from '../../scripts/dynamodb-local';
-import { PROJECT_ROOT } from '../../scripts/service-definition';
+import { JAVA_MISSING_MESSAGE } from '../../local/dynamodb-local';
+import { PROJECT_ROOT } from '../../local/service-definition';
 
 // Whatever needs DynamoDB Local stops with one line saying how to install Java; it is never skipped.
 // Run with a PATH that holds only the Node that runs these tests: no java on it.
@@ -26,7 +26,7 @@ test('npm start -- --engine dynamodb-local without Java stops with one line that
   // Act
   const run = await runWithoutJava([
     path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-    'scripts/start.ts',
+    'local/start.ts',
     '--engine',
     'dynamodb-local',
     '--in-memory',

@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { benchSecret, freshBody, signedHeaders } from '../../scripts/bench/workload';
-import { freePort } from '../../scripts/free-port';
-import { DUMMY_CREDENTIALS } from '../../scripts/local-dynamodb';
-import { PROJECT_ROOT } from '../../scripts/service-definition';
+import { benchSecret, freshBody, signedHeaders } from '../../bench/workload';
+import { freePort } from '../../local/free-port';
+import { DUMMY_CREDENTIALS } from '../../local/local-dynamodb';
+import { PROJECT_ROOT } from '../../local/service-definition';
 
 // `npm start -- --engine dynamodb-local`: the webhook served on AWS's emulator, started by npm start itself.
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
   env.FREECLIMB_SIGNING_SECRET = secret;
   child = spawn(
     path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'),
-    ['scripts/start.ts', '--engine', 'dynamodb-local', '--in-memory'],
+    ['local/start.ts', '--engine', 'dynamodb-local', '--in-memory'],
     { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await bannerPrinted(child);

@@ -1,7 +1,7 @@
-import { handlerTarget } from '../../scripts/bench/engine';
-import { measureRoundTrips } from '../../scripts/bench/round-trips';
-import { benchSecret } from '../../scripts/bench/workload';
-import { cachedServiceDefinition } from '../../scripts/service-definition-cache';
+import { handlerTarget } from '../../bench/engine';
+import { measureRoundTrips } from '../../bench/round-trips';
+import { benchSecret } from '../../bench/workload';
+import { cachedServiceDefinition } from '../../local/service-definition-cache';
 
 // The production duplicate path: DynamoDB returns the stored item with the failed condition
 // (ReturnValuesOnConditionCheckFailure: ALL_OLD), so the store needs no read. dynalite ignores that option

@@ -1,7 +1,7 @@
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { TableDefinition } from '../../scripts/service-definition';
-import { cachedServiceDefinition } from '../../scripts/service-definition-cache';
+import type { TableDefinition } from '../../local/service-definition';
+import { cachedServiceDefinition } from '../../local/service-definition-cache';
 import { testDocumentClient, testTables } from '../support/dynamodb';
 import { readJson } from '../support/fixture-bodies';
 

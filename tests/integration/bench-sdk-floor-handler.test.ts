@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { handler } from '../../scripts/bench/sdk-floor-handler';
+import { handler } from '../../bench/sdk-floor-handler';
 import { freshId, readCall, testStore } from '../support/webhook';
 
 // The benchmark times the import of this handler as the floor of any SDK-based one. It is only a fair floor

@@ -68,6 +68,7 @@ describe('valid first delivery', () => {
       direction: sent.direction,
       callDuration: sent.callDuration,
       receivedAt,
+      callLogShard: expect.stringMatching(new RegExp(`^${receivedAt.slice(0, 10)}#\\d+$`)),
       signedAt: new Date(FIXTURE_SIGNED_AT * 1000).toISOString(),
       rawBody: body.toString('utf8'),
       schemaVersion: 1,

@@ -6,14 +6,15 @@ import { conditionHolds, evaluate } from '../support/cloudformation-values';
 import { packagedTemplate, type Template } from '../support/packaged-template';
 
 // AWS Control Tower's proactive controls, as AWS publishes them (cfn-guard rules), run over the template of
-// `serverless package --stage prod`. A control that fails must be listed in the README's table as an
+// `serverless package --stage prod`. A control that fails must be listed in docs/deploying.md's table as an
 // accepted exception with its reason; the table is the one list, and it must say what really passes.
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const GUARD_PACKAGE = path.join(PROJECT_ROOT, 'node_modules', '@cdklabs', 'cdk-validator-cfnguard');
 const RULES_DIR = path.join(GUARD_PACKAGE, 'rules', 'control-tower', 'cfn-guard');
 const METADATA_DIR = path.join(GUARD_PACKAGE, 'rules', 'control-tower', 'metadata');
-const README_HEADING = '### AWS Control Tower controls';
+const CONTROLS_DOC = path.join('docs', 'deploying.md');
+const CONTROLS_HEADING = '## AWS Control Tower controls';
 const MAX_EXCEPTIONS = 6;
 const PARALLEL_RUNS = 4;
 
@@ -103,12 +104,12 @@ async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Pr
   return results;
 }
 
-/** The README's table: control id → its verdict column ("passes", or "accepted exception: why"). */
-async function readmeTable(): Promise<Map<string, string>> {
-  const readme = await readFile(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf(README_HEADING);
-  if (start < 0) throw new Error(`README.md has no "${README_HEADING}" section`);
-  const section = readme.slice(start + README_HEADING.length).split(/\n#{1,3} /)[0] ?? '';
+/** The documented table: control id → its verdict column ("passes", or "accepted exception: why"). */
+async function documentedTable(): Promise<Map<string, string>> {
+  const doc = await readFile(path.join(PROJECT_ROOT, CONTROLS_DOC), 'utf8');
+  const start = doc.indexOf(CONTROLS_HEADING);
+  if (start < 0) throw new Error(`${CONTROLS_DOC} has no "${CONTROLS_HEADING}" section`);
+  const section = doc.slice(start + CONTROLS_HEADING.length).split(/\n#{1,3} /)[0] ?? '';
   const rows = new Map<string, string>();
   for (const line of section.split('\n')) {
     const cells = line.split('|').map((cell) => cell.trim());
@@ -137,10 +138,10 @@ beforeAll(async () => {
   verdicts = new Map(
     applicable.map((control, index) => [control.id, { control, verdict: results[index] as Verdict }]),
   );
-  table = await readmeTable();
+  table = await documentedTable();
 }, 120_000);
 
-test('every failing control is an accepted exception in the README, with its reason', () => {
+test('every failing control is an accepted exception in docs/deploying.md, with its reason', () => {
   // Prepare
   const failing = [...verdicts.values()].filter(({ verdict }) => verdict === 'FAIL');
 
@@ -154,7 +155,7 @@ test('every failing control is an accepted exception in the README, with its rea
   expect(failing.length).toBeLessThanOrEqual(MAX_EXCEPTIONS);
 });
 
-test('the README lists exactly the controls that apply, and says passes only for those that pass', () => {
+test('docs/deploying.md lists exactly the controls that apply, and says passes only for those that pass', () => {
   // Prepare
   const measured = [...verdicts.entries()]
     .filter(([, { verdict }]) => verdict !== 'SKIP')

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { SIGNATURE_HEADER, signatureHeader } from '../../lib/signature';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../scripts/local-dynamodb';
-import { applyLocalEnvironment } from '../../scripts/local-environment';
-import { type HttpApiHandler, type LocalServer, startLocalServer } from '../../scripts/local-server';
-import type { ServiceDefinition } from '../../scripts/service-definition';
-import { cachedServiceDefinition } from '../../scripts/service-definition-cache';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/local-dynamodb';
+import { applyLocalEnvironment } from '../../local/local-environment';
+import { type HttpApiHandler, type LocalServer, startLocalServer } from '../../local/local-server';
+import type { ServiceDefinition } from '../../local/service-definition';
+import { cachedServiceDefinition } from '../../local/service-definition-cache';
 import { testDocumentClient, testTables } from '../support/dynamodb';
 
 // What `npm start` runs, in-process: dynalite with the tables of serverless.yml, the API Gateway stand-in

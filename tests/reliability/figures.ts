@@ -7,7 +7,7 @@ import { testEngine } from '../support/test-engine';
  * JSON line appended to a file in the run's directory; the global teardown reads them all and prints one table.
  */
 export interface Figure {
-  /** The promise (README row) the figure belongs to, e.g. "hostile input". */
+  /** The promise (the row of docs/reliability.md) the figure belongs to, e.g. "hostile input". */
   promise: string;
   name: string;
   value: number | string;
@@ -37,7 +37,7 @@ export function readFigures(dir: string): Figure[] {
     .map((line) => JSON.parse(line) as Figure);
 }
 
-/** The figures as a Markdown table, ready for the terminal and the README. */
+/** The figures as a Markdown table, ready for the terminal and docs/reliability.md. */
 export function figuresTable(figures: Figure[], scale: string): string {
   const rows = figures.map((figure) => {
     const verdict = figure.holds === undefined ? 'reported' : figure.holds ? 'holds' : '**BROKEN**';

@@ -1,6 +1,6 @@
 /**
  * How hard the reliability suite pushes. `npm test` runs it small so CI stays fast; `npm run test:reliability`
- * sets RELIABILITY_SCALE=big for the figures the README quotes. Both run the same assertions.
+ * sets RELIABILITY_SCALE=big for the figures docs/reliability.md quotes. Both run the same assertions.
  */
 export interface ReliabilityScale {
   name: 'small' | 'big';

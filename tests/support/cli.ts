@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CliIo } from '../../scripts/cli/cli-io';
-import { runCli } from '../../scripts/cli/main';
-import { type LocalTarget, writeLocalTarget } from '../../scripts/local-target';
+import type { CliIo } from '../../cli/cli-io';
+import { runCli } from '../../cli/main';
+import { type LocalTarget, writeLocalTarget } from '../../local/local-target';
 import { testTables } from './dynamodb';
 
 /** What one CLI run printed, and its exit code. */

@@ -1,2 +1,2 @@
 /** The tests use the same probe as the local engines (a loopback port, bound, then released). */
-export { freePort } from '../../scripts/free-port';
+export { freePort } from '../../local/free-port';

@@ -1,10 +1,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { JavaMissingError } from '../../scripts/dynamodb-local';
-import { DUMMY_CREDENTIALS, type LocalEngine, startLocalDynamoDb } from '../../scripts/local-dynamodb';
-import type { ServiceDefinition } from '../../scripts/service-definition';
-import { cachedServiceDefinition } from '../../scripts/service-definition-cache';
+import { JavaMissingError } from '../../local/dynamodb-local';
+import { DUMMY_CREDENTIALS, type LocalEngine, startLocalDynamoDb } from '../../local/local-dynamodb';
+import type { ServiceDefinition } from '../../local/service-definition';
+import { cachedServiceDefinition } from '../../local/service-definition-cache';
 import { endpointVariable, registerTestEngine } from './test-engine';
 
 /**

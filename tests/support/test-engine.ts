@@ -1,4 +1,4 @@
-import { LOCAL_ENGINES, type LocalDynamoDb, type LocalEngine } from '../../scripts/local-dynamodb';
+import { LOCAL_ENGINES, type LocalDynamoDb, type LocalEngine } from '../../local/local-dynamodb';
 
 /**
  * Which engine a test file runs against. jest runs the integration and reliability files once per engine

@@ -1,5 +1,5 @@
-import { BrokenBenchmarkError } from '../../scripts/bench/broken-benchmark-error';
-import { esbuildOptionsOf } from '../../scripts/bench/esbuild-options';
+import { BrokenBenchmarkError } from '../../bench/broken-benchmark-error';
+import { esbuildOptionsOf } from '../../bench/esbuild-options';
 
 // The benchmark bundles its SDK floor with the options serverless-esbuild derives from custom.esbuild.
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { callLogShardOf } from '../../lib/call-log-key';
 import { CALL_RECORD_SCHEMA_VERSION, toCallRecord } from '../../lib/call-record';
 import { CallStatusWebhook, parseCallStatusWebhook } from '../../lib/call-status-webhook';
 import type { Delivery } from '../../lib/delivery';
@@ -44,6 +45,8 @@ describe('toCallRecord', () => {
       }
       Object.assign(expected, {
         receivedAt: RECEIVED_AT_ISO,
+        // The call log's partition: the UTC day of receipt and the call's shard.
+        callLogShard: `2024-03-09#${callLogShardOf(String(body.callId))}`,
         signedAt: SIGNED_AT_ISO,
         rawBody: readBody(name).toString('utf8'),
         schemaVersion: CALL_RECORD_SCHEMA_VERSION,

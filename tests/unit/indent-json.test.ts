@@ -1,4 +1,4 @@
-import { indentJson } from '../../scripts/cli/format';
+import { indentJson } from '../../cli/format';
 import { allBodyNames, readBody } from '../support/fixture-bodies';
 
 // `get` shows rawBody indented token by token: the tokens exactly as sent, only the whitespace new.

@@ -7,7 +7,7 @@ import {
   readLocalTargets,
   removeLocalTarget,
   writeLocalTarget,
-} from '../../scripts/local-target';
+} from '../../local/local-target';
 
 // The records through which each `npm start` tells the operator CLI where its engine and tables are.
 

@@ -1,5 +1,5 @@
-import { lambdaNodeMajor, nodeRuntimeMismatch } from '../../scripts/node-runtime';
-import { cachedServiceDefinition } from '../../scripts/service-definition-cache';
+import { lambdaNodeMajor, nodeRuntimeMismatch } from '../../local/node-runtime';
+import { cachedServiceDefinition } from '../../local/service-definition-cache';
 
 describe('the Node the tests run on', () => {
   test('is the major of the Lambda runtime serverless.yml deploys', async () => {

@@ -1,5 +1,5 @@
-import { UsageError } from '../../scripts/cli/cli-errors';
-import { MAX_WINDOW_DAYS, timeWindow } from '../../scripts/cli/time-window';
+import { UsageError } from '../../cli/cli-errors';
+import { MAX_WINDOW_DAYS, timeWindow } from '../../cli/time-window';
 
 // The one reading of `--since`: a bounded window and the UTC days (one Query each) it touches.
 

@@ -1,5 +1,5 @@
-import { UsageError } from '../../scripts/cli/cli-errors';
-import { localTimeZone } from '../../scripts/cli/time-zone';
+import { UsageError } from '../../cli/cli-errors';
+import { localTimeZone } from '../../cli/time-zone';
 
 // TZ as containers, CI images and `date` know it, read into a zone Intl can show.
 

@@ -1,5 +1,5 @@
+import { ZodCallStatusWebhook } from '../../bench/zod-call-status-webhook';
 import { parseCallStatusWebhook } from '../../lib/call-status-webhook';
-import { ZodCallStatusWebhook } from '../../scripts/bench/zod-call-status-webhook';
 import { allBodyNames, readJson } from '../support/fixture-bodies';
 
 // The benchmark compares valibot with the same contract written in zod. The comparison is only fair if both

@@ -1,5 +1,5 @@
+import { findLegs } from '../../../cli/legs';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
-import { findLegs } from '../../../scripts/cli/legs';
 import { runRecords } from '../../support/cli';
 import {
   bodyFixture,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDocumentClient } from '../../../lib/aws-clients';
 import { type CallStatusHandler, createCallStatusHandler } from '../../../lib/call-status-service';
+import { getRejectedDelivery } from '../../../lib/call-store';
 import { infoLogger, withCapturedLogs } from '../../support/captured-logs';
 import { runRecords } from '../../support/cli';
 import { freePort } from '../../support/free-port';
@@ -112,6 +113,41 @@ describe('recover', () => {
     expect(await readCall(store, callIdOf(forgedSigned))).toBeUndefined();
     expect(await readCall(store, callIdOf(forgedUnsigned))).toBeUndefined();
     expect(again.stdout).toContain('4 already there, 2 not authentic (refused, nothing stored)');
+  });
+
+  test('an authentic line that is not a valid callStatus is kept in the rejected table, as the webhook would', async () => {
+    // Prepare
+    const invalid = withFreshIds(bodyFixture('completed-inbound'))
+      .toString('utf8')
+      .replace('"completed"', '"ringing"');
+    const notJson = fresh();
+    const logs = await logLinesOf(ssmDown(), [
+      signedEvent(invalid),
+      signedEvent(notJson, { headers: { 'content-type': 'text/plain' } }),
+    ]);
+
+    // Act
+    const run = await runRecords(['recover', fileOf(jsonLines(logs)), '--json'], withSecret);
+
+    // Assess
+    expect(run.code).toBe(0);
+    const results = JSON.parse(run.stdout) as Array<{
+      outcome: string;
+      callId?: string;
+      rejectionId?: string;
+    }>;
+    expect(results.map((result) => [result.outcome, result.callId])).toEqual([
+      ['rejected', JSON.parse(invalid).callId],
+      ['rejected', callIdOf(notJson)],
+    ]);
+    const kept = await Promise.all(
+      results.map((result) => getRejectedDelivery(store, String(result.rejectionId))),
+    );
+    expect(kept.map((item) => [item?.reason, item?.rawBody, item?.receivedAt])).toEqual([
+      ['invalid', invalid, receivedAt],
+      ['unsupported-media-type', notJson.toString('utf8'), receivedAt],
+    ]);
+    expect(await readCall(store, callIdOf(notJson))).toBeUndefined();
   });
 
   test('a line that says verified: true but whose body was changed is refused', async () => {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
-import { type LocalServer, startLocalServer } from '../../../scripts/local-server';
+import { type LocalServer, startLocalServer } from '../../../local/local-server';
 import { runRecords, testLocalTargetsDir } from '../../support/cli';
 import { freePort } from '../../support/free-port';
 import { bodyFixture, freshId, readCall, testEnv, testStore, withFreshIds } from '../../support/webhook';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
-import { removeLocalTarget, writeLocalTarget } from '../../../scripts/local-target';
+import { removeLocalTarget, writeLocalTarget } from '../../../local/local-target';
 import { type CliRun, emptyLocalTargetsDir, jestEngineTarget, runRecords } from '../../support/cli';
 import { testTables } from '../../support/dynamodb';
 import { freePort } from '../../support/free-port';

@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+
+/** What one `npm run bench` measures, and how much of it. */
+export interface BenchOptions {
+  /** Events per side and per concurrency level in the write-path comparison, and over HTTP. */
+  events: number;
+  /** Requests in flight in the concurrent runs. */
+  concurrency: number;
+  /** Events in the separate process whose peak RSS is reported. */
+  memoryEvents: number;
+  /** Fresh Node processes of each kind (bare, SDK floor, handler) in the import-time comparison. */
+  importRuns: number;
+  /** Time per CPU micro-benchmark task, in milliseconds (after its warm-up). */
+  cpuTimeMs: number;
+  /** N in the call log comparison: one hour listed out of N records, then out of 10·N. */
+  callLogRecords: number;
+  /** The measurements to run; all of them unless `--only` names some. */
+  only: Set<Measurement>;
+}
+
+/** The measurements, by the names `--only` takes. */
+export const MEASUREMENTS = [
+  'round-trips',
+  'write-path',
+  'cpu',
+  'start-up',
+  'http',
+  'memory',
+  'call-log',
+] as const;
+export type Measurement = (typeof MEASUREMENTS)[number];
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: npm run bench -- [--events N] [--concurrency N] [--memory-events N] [--import-runs N] [--quick]
+
+  --events N         signed webhooks per side and per concurrency level (default 2000)
+  --concurrency N    requests in flight in the concurrent runs (default 32)
+  --memory-events N  webhooks stored by the process whose peak RSS is measured (default 10000)
+  --import-runs N    fresh processes of each kind when timing the handler's import (default 15, at least 10)
+  --call-log-records N  the call log lists one hour out of N records, then out of 10·N (default 20000)
+  --only a,b         only these measurements: ${MEASUREMENTS.join(', ')}
+  --quick            a smoke run: 500 events, 2000 for memory, 10 import runs, short CPU tasks, call log N 2000`;
+
+/** Reads the command line; throws {@link UsageError} on anything it does not understand. */
+export function readOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      events: { type: 'string' },
+      concurrency: { type: 'string' },
+      'memory-events': { type: 'string' },
+      'import-runs': { type: 'string' },
+      'call-log-records': { type: 'string' },
+      only: { type: 'string' },
+      quick: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const quick = values.quick === true;
+  return {
+    events: count(values.events, '--events', quick ? 500 : 2000, 32),
+    concurrency: count(values.concurrency, '--concurrency', 32, 1),
+    memoryEvents: count(values['memory-events'], '--memory-events', quick ? 2000 : 10_000, 1),
+    importRuns: count(values['import-runs'], '--import-runs', quick ? 10 : 15, 10),
+    cpuTimeMs: quick ? 250 : 1000,
+    callLogRecords: count(values['call-log-records'], '--call-log-records', quick ? 2000 : 20_000, 1000),
+    only: measurements(values.only),
+  };
+}
+
+function count(value: string | undefined, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const parsed = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed >= min && parsed <= 10_000_000)) {
+    throw new UsageError(`${name} must be a whole number of at least ${min}`);
+  }
+  return parsed;
+}
+
+function measurements(value: string | undefined): Set<Measurement> {
+  if (value === undefined) return new Set(MEASUREMENTS);
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(MEASUREMENTS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new UsageError(`--only takes ${MEASUREMENTS.join(', ')}; not ${unknown.join(', ')}`);
+  }
+  return new Set(names as Measurement[]);
+}

@@ -1,0 +1,125 @@
+import {
+  type CallLogDay,
+  type CallLogEntry,
+  type CallLogFilter,
+  type CallLogWindow,
+  readCallLog,
+} from '../lib/call-log';
+import { CALL_LOG_INDEX } from '../lib/call-log-key';
+import type { CallStore } from '../lib/call-store';
+import { integerArgument } from './arguments';
+import {
+  CALL_LOG_OPTIONS,
+  CALL_LOG_USAGE,
+  callLogFilter,
+  callLogWindow,
+  pageSizeOf,
+} from './call-log-arguments';
+import { StackError, UsageError } from './cli-errors';
+import type { Command } from './command';
+import { csvLine } from './csv';
+import { json } from './format';
+import { callLine } from './legs';
+
+/** The CSV columns, in order: the record's own attribute names. */
+export const CSV_COLUMNS = [
+  'callId',
+  'parentCallId',
+  'receivedAt',
+  'callStatus',
+  'callEndedReason',
+  'direction',
+  'from',
+  'to',
+  'callDuration',
+] as const satisfies ReadonlyArray<keyof CallLogEntry>;
+
+/** `calls`: the call log, newest first, from the time-ordered index (never a Scan). */
+export const callsCommand: Command = {
+  summary: 'calls received in a time window, newest first, with filters; as lines, JSON or CSV',
+  usage: `calls ${CALL_LOG_USAGE} [--limit <n>] [--json | --csv] [--page-size <n>]   (default --since 24h)`,
+  options: { ...CALL_LOG_OPTIONS, limit: { type: 'string' }, csv: { type: 'boolean' } },
+  positionals: { min: 0, max: 0, names: '' },
+  async run(context, values) {
+    const window = callLogWindow(values, context.io.now());
+    const filter = callLogFilter(values);
+    const pageSize = pageSizeOf(values);
+    const limit =
+      typeof values.limit === 'string' ? integerArgument(values.limit, '--limit', 1, 10_000_000) : undefined;
+    const csv = values.csv === true;
+    if (csv && context.json) throw new UsageError('--json and --csv are two output forms: use one');
+    const target = await context.target();
+    const out = context.io.stdout;
+    if (csv) out(csvLine(CSV_COLUMNS));
+    const entries: CallLogEntry[] = [];
+    let count = 0;
+    for await (const entry of callLog(target.store, window, filter, pageSize, limit)) {
+      count += 1;
+      if (context.json) entries.push(entry);
+      else if (csv) out(csvLine(CSV_COLUMNS.map((column) => entry[column])));
+      else out(`${callLine(entry)}\n`);
+    }
+    if (context.json) out(json(entries));
+    else if (!csv) {
+      const limited =
+        limit !== undefined && count === limit ? ` (--limit ${limit}: older ones not shown)` : '';
+      out(
+        `${count} ${count === 1 ? 'call' : 'calls'}${describeFilter(filter)} ${window.description} in ${target.store.callsTable}${limited}\n`,
+      );
+    }
+    return 0;
+  },
+};
+
+/** The window's entries one by one, newest first, stopping after `limit`. */
+async function* callLog(
+  store: CallStore,
+  window: CallLogWindow,
+  filter: CallLogFilter,
+  pageSize: number | undefined,
+  limit: number | undefined,
+): AsyncGenerator<CallLogEntry> {
+  let count = 0;
+  for await (const day of callLogDays(store, window, filter, pageSize)) {
+    for (const entry of day.entries) {
+      if (limit !== undefined && count >= limit) return;
+      count += 1;
+      yield entry;
+    }
+    if (limit !== undefined && count >= limit) return;
+  }
+}
+
+/**
+ * The call log by day, as `calls` and `summary` read it. A table deployed before the index existed has no
+ * index to read: that is said in words, with what to do.
+ */
+export async function* callLogDays(
+  store: CallStore,
+  window: CallLogWindow,
+  filter: CallLogFilter,
+  pageSize: number | undefined,
+): AsyncGenerator<CallLogDay> {
+  try {
+    yield* readCallLog(store, window, filter, { pageSize });
+  } catch (error) {
+    const { name, message } = error as { name?: string; message?: string };
+    if (name === 'ValidationException' && message?.includes(CALL_LOG_INDEX)) {
+      throw new StackError(
+        `${store.callsTable} has no index ${CALL_LOG_INDEX}: deploy this version of the service, then run backfill`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** ` with status busy, number +1312…` for the summary line; empty without filters. */
+export function describeFilter(filter: CallLogFilter): string {
+  const parts = [
+    filter.status === undefined ? undefined : `status ${filter.status}`,
+    filter.direction === undefined ? undefined : `direction ${filter.direction}`,
+    filter.number === undefined ? undefined : `number ${filter.number}`,
+  ].filter((part) => part !== undefined);
+  return parts.length === 0 ? '' : ` with ${parts.join(', ')}`;
+}

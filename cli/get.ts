@@ -1,0 +1,80 @@
+import type { CallRecord } from '../lib/call-record';
+import { getCall } from '../lib/call-store';
+import { callIdArgument } from './arguments';
+import { NotFoundError } from './cli-errors';
+import type { Command } from './command';
+import { columns, formatDuration, indentJson, json, type TimeFormat } from './format';
+
+/** Attributes in the order people look for them; any others follow alphabetically, `rawBody` comes last. */
+const ORDER = [
+  'callId',
+  'parentCallId',
+  'accountId',
+  'requestType',
+  'direction',
+  'from',
+  'to',
+  'callStatus',
+  'callEndedReason',
+  'callDuration',
+  'recordingUrl',
+  'recordingId',
+  'recordingDurationSec',
+  'receivedAt',
+  'signedAt',
+  'expiresAt',
+  'schemaVersion',
+];
+const TIMES = new Set(['receivedAt', 'signedAt']);
+const DURATIONS = new Set(['callDuration', 'recordingDurationSec']);
+
+/** `get <callId>`: one call leg with every stored attribute. */
+export const getCommand: Command = {
+  summary: 'one call: every attribute, times in UTC and local time, the raw body as sent (indented)',
+  usage: 'get <callId>',
+  options: {},
+  positionals: { min: 1, max: 1, names: 'a call id' },
+  async run(context, _values, positionals) {
+    const callId = callIdArgument(positionals[0], 'get');
+    const target = await context.target();
+    const call = await getCall(target.store, callId, { consistentRead: true });
+    if (call === undefined) {
+      throw new NotFoundError(`No call ${callId} in ${target.store.callsTable}`);
+    }
+    context.io.stdout(context.json ? json(call) : describeCall(call, context.time()));
+    return 0;
+  },
+};
+
+/** The readable form of one call item. */
+export function describeCall(call: CallRecord, time: TimeFormat): string {
+  const item = call as unknown as Record<string, unknown>;
+  const others = Object.keys(item)
+    .filter((name) => !ORDER.includes(name) && name !== 'rawBody')
+    .sort();
+  const rows: Array<[string, string]> = [];
+  for (const name of [...ORDER, ...others]) {
+    if (item[name] === undefined) continue;
+    rows.push([name, attributeText(name, item[name], time)]);
+  }
+  const raw = typeof call.rawBody === 'string' ? `\nrawBody\n${indent(indentJson(call.rawBody))}\n` : '';
+  return `Call ${call.callId}\n${columns(rows)}\n${raw}`;
+}
+
+function attributeText(name: string, value: unknown, time: TimeFormat): string {
+  if (TIMES.has(name) && typeof value === 'string') return time.both(value);
+  if (name === 'expiresAt' && typeof value === 'number') {
+    return `${value} = ${time.both(new Date(value * 1000).toISOString())}`;
+  }
+  if (DURATIONS.has(name) && typeof value === 'number') {
+    return value >= 60 ? `${value} s (${formatDuration(value)})` : `${value} s`;
+  }
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}

@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { writeLocalTarget } from '../../local/local-target';
+import { emptyLocalTargetsDir, jestEngineTarget } from './cli';
+import { testDocumentClient, testTables } from './dynamodb';
+
+/** A calls table of a test's own, and a local-targets directory that points the CLI at it. */
+export interface CallsTableCopy {
+  callsTable: string;
+  localTargetsDir: string;
+}
+
+/**
+ * Creates an empty table shaped exactly like the test engine's calls table (keys and indexes read back with
+ * DescribeTable, so serverless.yml stays their one definition), for tests that count everything in a table
+ * or a window and must not see other test files' records.
+ */
+export async function copyOfCallsTable(options: { withoutIndex?: string } = {}): Promise<CallsTableCopy> {
+  const { callsTable } = testTables();
+  const doc = testDocumentClient();
+  try {
+    const { Table } = await doc.send(new DescribeTableCommand({ TableName: callsTable }));
+    if (Table === undefined) throw new Error(`${callsTable} is not in the test engine`);
+    const copy = `${callsTable}-${randomBytes(4).toString('hex')}`;
+    // As a table deployed before an index existed: without it, and without its key's definition.
+    const indexes = (Table.GlobalSecondaryIndexes ?? []).filter(
+      (index) => index.IndexName !== options.withoutIndex,
+    );
+    const keys = new Set([...(Table.KeySchema ?? []), ...indexes.flatMap((index) => index.KeySchema ?? [])]);
+    const keyNames = new Set([...keys].map((key) => key.AttributeName));
+    await doc.send(
+      new CreateTableCommand({
+        TableName: copy,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: Table.AttributeDefinitions?.filter((attribute) =>
+          keyNames.has(attribute.AttributeName),
+        ),
+        KeySchema: Table.KeySchema,
+        GlobalSecondaryIndexes: indexes.map((index) => ({
+          IndexName: index.IndexName,
+          KeySchema: index.KeySchema,
+          Projection: index.Projection,
+        })),
+      }),
+    );
+    const localTargetsDir = emptyLocalTargetsDir();
+    writeLocalTarget({ ...jestEngineTarget(), callsTable: copy }, localTargetsDir);
+    return { callsTable: copy, localTargetsDir };
+  } finally {
+    doc.destroy();
+  }
+}

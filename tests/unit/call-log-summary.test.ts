@@ -1,0 +1,57 @@
+import type { CallLogEntry } from '../../lib/call-log';
+import { CallLogTally } from '../../lib/call-log-summary';
+
+function entry(fields: Partial<CallLogEntry>): CallLogEntry {
+  return {
+    callId: 'CA0',
+    receivedAt: '2026-11-25T10:00:00.000Z',
+    callStatus: 'completed',
+    callEndedReason: 'farEndHangup',
+    direction: 'inbound',
+    from: '+13125550142',
+    to: '+18475550199',
+    callDuration: 10,
+    ...fields,
+  };
+}
+
+describe('CallLogTally', () => {
+  test('nothing read: zeros, empty breakdowns, a mean of 0', () => {
+    // Act
+    const summary = new CallLogTally().summary();
+
+    // Assess
+    expect(summary).toEqual({
+      total: 0,
+      calls: 0,
+      legs: 0,
+      byStatus: {},
+      byDirection: {},
+      totalDurationSeconds: 0,
+      meanDurationSeconds: 0,
+    });
+  });
+
+  test('counts every record, legs apart, breakdowns in alphabetical order, the mean to a tenth', () => {
+    // Prepare
+    const tally = new CallLogTally();
+
+    // Act
+    tally.add(entry({ callStatus: 'noAnswer', callEndedReason: 'noAnswer', callDuration: 0 }));
+    tally.add(entry({ parentCallId: 'CA1', direction: 'outboundDial', callDuration: 31 }));
+    tally.add(entry({ callStatus: 'busy', direction: 'outboundAPI', callDuration: 0 }));
+    const summary = tally.summary();
+
+    // Assess
+    expect(summary).toEqual({
+      total: 3,
+      calls: 2,
+      legs: 1,
+      byStatus: { busy: 1, completed: 1, noAnswer: 1 },
+      byDirection: { inbound: 1, outboundAPI: 1, outboundDial: 1 },
+      totalDurationSeconds: 31,
+      meanDurationSeconds: 10.3,
+    });
+    expect(Object.keys(summary.byStatus)).toEqual(['busy', 'completed', 'noAnswer']);
+  });
+});
