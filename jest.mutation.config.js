@@ -27,7 +27,14 @@ module.exports = {
   testTimeout: jestConfig.testTimeout,
   testEnvironment: dynalite.testEnvironment,
   transform: dynalite.transform,
-  roots: [...unit.roots, ...dynalite.roots],
+  // The support and code folders too: jest finds the tests related to a mutated file through its module map,
+  // which holds only the roots' files, so a test that reaches lib/ through tests/support, cli/ or local/
+  // would otherwise not be run for it.
+  roots: [
+    ...unit.roots,
+    ...dynalite.roots,
+    ...['tests/support', 'lib', 'handlers', 'cli', 'local'].map((dir) => `<rootDir>/${dir}`),
+  ],
   testMatch: dynalite.testMatch,
   testPathIgnorePatterns: ['/node_modules/', ...SCALE_TESTS],
   setupFiles: dynalite.setupFiles,
