@@ -54,4 +54,31 @@ describe('CallLogTally', () => {
     });
     expect(Object.keys(summary.byStatus)).toEqual(['busy', 'completed', 'noAnswer']);
   });
+
+  test('every breakdown is in alphabetical order, however the records came', () => {
+    // Prepare
+    const tally = new CallLogTally();
+    const statuses: Array<CallLogEntry['callStatus']> = [
+      'noAnswer',
+      'canceled',
+      'failed',
+      'completed',
+      'busy',
+    ];
+    const directions: Array<CallLogEntry['direction']> = [
+      'outboundDial',
+      'inbound',
+      'outboundAPI',
+      'outbound',
+    ];
+
+    // Act
+    for (const callStatus of statuses) tally.add(entry({ callStatus }));
+    for (const direction of directions) tally.add(entry({ direction }));
+    const summary = tally.summary();
+
+    // Assess
+    expect(Object.keys(summary.byStatus)).toEqual(['busy', 'canceled', 'completed', 'failed', 'noAnswer']);
+    expect(Object.keys(summary.byDirection)).toEqual(['inbound', 'outbound', 'outboundAPI', 'outboundDial']);
+  });
 });
