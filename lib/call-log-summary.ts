@@ -50,5 +50,6 @@ export class CallLogTally {
 }
 
 function sortedKeys(counts: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // One comparison, not `a < b ? -1 : …`: V8 sorts a handful of keys without ever asking the other way round.
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b, 'en')));
 }
