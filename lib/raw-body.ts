@@ -7,12 +7,19 @@ import { PayloadTooLargeError } from './errors';
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * The body's bytes as API Gateway hands them over (base64 when it says so), refusing anything over
+ * The body's bytes as API Gateway hands them over (base64 when it says so; none at all is an empty body),
+ * refusing anything over
  * `maxBytes` with {@link PayloadTooLargeError}; an obviously long body is refused before it is decoded.
  */
-export function readRawBody(body: string | undefined, isBase64Encoded: boolean, maxBytes: number): Buffer {
+export function readRawBody(
+  body: string | null | undefined,
+  isBase64Encoded: boolean,
+  maxBytes: number,
+): Buffer {
   if (
+    // API Gateway leaves an empty body out; serverless-offline and other local runners send `null`.
     body === undefined ||
+    body === null ||
     // Stryker disable next-line ConditionalExpression: '' also reaches an empty buffer by the general path; this only spares the work
     body === ''
   ) {

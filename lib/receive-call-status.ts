@@ -20,7 +20,8 @@ import type { SigningSecrets } from './signing-secrets';
 export interface WebhookRequest {
   /** Header names lower-cased, as HTTP APIs deliver them. */
   headers: Record<string, string | undefined>;
-  body?: string;
+  /** Absent or `null` when the request had none (local runners send `null`): an empty body. */
+  body?: string | null;
   isBase64Encoded: boolean;
   receivedAtMs: number;
 }

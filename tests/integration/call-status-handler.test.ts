@@ -4,6 +4,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createDocumentClient } from '../../lib/aws-clients';
 import { createCallStatusHandler } from '../../lib/call-status-service';
 import { getRejectedDelivery, listLegs } from '../../lib/call-store';
@@ -238,6 +239,29 @@ describe('bodies that are not JSON', () => {
     expect(response.statusCode).toBe(status);
     // Authentic, so kept for replay even though it is not a call record.
     expect(await getRejectedDelivery(store, rejectionIdFor(body))).toMatchObject({ rawBody: text });
+  });
+
+  test.each([
+    ['null, as serverless-offline and other local runners send it', { body: null }],
+    ['left out, as API Gateway does', { body: undefined }],
+    ['null and marked base64', { body: null, isBase64Encoded: true }],
+  ])('an empty body %s is a 400, kept like any other', async (_name, shape) => {
+    // Prepare
+    const empty = Buffer.alloc(0);
+    const event = { ...signedEvent(empty), ...shape } as unknown as APIGatewayProxyEventV2;
+    const at = new Date(now() + 1000).toISOString();
+    const handleLater = createCallStatusHandler({ env: testEnv(), now: () => Date.parse(at) });
+
+    // Act
+    const response = await handleLater(event, lambdaContext);
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '{}')).toEqual({ message: 'The body is empty' });
+    expect(await getRejectedDelivery(store, rejectionIdFor(empty, at))).toMatchObject({
+      reason: 'malformed',
+      rawBody: '',
+    });
   });
 
   test('a 415 keeps the callId of a body that has a well-formed one, as 400 and 422 do', async () => {

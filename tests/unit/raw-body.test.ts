@@ -49,14 +49,16 @@ describe('readRawBody', () => {
   });
 
   test.each([
-    ['undefined', undefined],
-    ['empty', ''],
-  ])('gives no bytes for an %s body', (_name, body) => {
+    ['undefined', undefined, false],
+    ['null', null, false],
+    ['null base64', null, true],
+    ['empty', '', false],
+  ])('gives no bytes for an %s body', (_name, body, isBase64Encoded) => {
     // Prepare
     const input = body;
 
     // Act
-    const raw = readRawBody(input, false, LIMIT);
+    const raw = readRawBody(input, isBase64Encoded, LIMIT);
 
     // Assess
     expect(raw.length).toBe(0);
