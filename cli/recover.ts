@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkCallStatusBody } from '../lib/call-status-body';
+import { callIdIn, checkCallStatusBody } from '../lib/call-status-body';
 import { NOT_STORED_MESSAGES } from '../lib/call-status-service';
 import type { CallStore, SaveOutcome } from '../lib/call-store';
 import { splitSecrets } from '../lib/config';
 import { InvalidPayloadError, SignatureError, type ValidationIssue, WebhookError } from '../lib/errors';
 import { readRawBody } from '../lib/raw-body';
-import { receiveCallStatus, type WebhookRequest } from '../lib/receive-call-status';
+import { isJsonMediaType, receiveCallStatus, type WebhookRequest } from '../lib/receive-call-status';
 import { SIGNATURE_HEADER, verifySignature } from '../lib/signature';
 import { integerArgument } from './arguments';
 import { CliError, UsageError } from './cli-errors';
 import type { Command } from './command';
 import { json } from './format';
+import { decodeExport, type LogLine, notStoredLines } from './log-export';
 
 /** The webhook's tolerance unless `SIGNATURE_TOLERANCE_SECONDS` says otherwise (see lib/config.ts). */
 const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -24,6 +25,7 @@ const DEFAULT_TOLERANCE_SECONDS = 300;
 export type RecoverOutcome =
   | SaveOutcome['outcome']
   | 'rejected'
+  | 'already-rejected'
   | 'valid'
   | 'not-authentic'
   | 'invalid'
@@ -40,8 +42,10 @@ export interface RecoverResult {
   /** Why a line was refused or is unreadable. */
   reason?: string;
   issues?: ValidationIssue[];
-  /** Where a `rejected` line was kept. */
+  /** Where a `rejected` (or conflicting) line was kept. */
   rejectionId?: string;
+  /** A conflict whose rejected item an earlier run (or the webhook) had kept already. */
+  keptBefore?: boolean;
 }
 
 const LABELS: Record<RecoverOutcome, string> = {
@@ -49,6 +53,8 @@ const LABELS: Record<RecoverOutcome, string> = {
   duplicate: 'already there',
   conflict: 'already there (different body kept; this one kept in the rejected table)',
   rejected: 'authentic but not a valid callStatus (kept in the rejected table)',
+  'already-rejected':
+    'authentic but not a valid callStatus, already in the rejected table (left as it was, replay marks included)',
   valid: 'authentic and valid (dry run: nothing written)',
   'not-authentic': 'not authentic (refused, nothing stored)',
   invalid: 'authentic but invalid (dry run: would be kept in the rejected table)',
@@ -63,12 +69,12 @@ const RECOVERED = new Set<RecoverOutcome>([
   'duplicate',
   'conflict',
   'rejected',
+  'already-rejected',
   'valid',
   'invalid',
   'malformed',
   'unsupported-media-type',
 ]);
-const LOG_MESSAGES = new Set<unknown>(Object.values(NOT_STORED_MESSAGES));
 
 /**
  * `recover <file|->`: the webhook's 503 log lines, as exported from CloudWatch, checked again and stored only
@@ -109,7 +115,10 @@ export const recoverCommand: Command = {
         ? DEFAULT_TOLERANCE_SECONDS
         : integerArgument(io.env.SIGNATURE_TOLERANCE_SECONDS, 'SIGNATURE_TOLERANCE_SECONDS', 1, 3600);
     const dryRun = values['dry-run'] === true;
-    const { lines, ignored } = notStoredLines(readInput(file));
+    const from = file === '-' ? 'standard input' : file;
+    const { lines, ignored } = notStoredLines(decodeExport(readInput(file), from));
+    // The file may be the last copy of deliveries: finding nothing in it must never look like success.
+    if (lines.length === 0) throw new CliError(nothingFound(from, ignored));
     // A dry run writes nothing, so it needs no table and works without credentials.
     const store = dryRun || lines.length === 0 ? undefined : (await context.target()).store;
 
@@ -119,16 +128,10 @@ export const recoverCommand: Command = {
       results.push(result);
       if (!context.json) io.stdout(`${describeResult(result)}\n`);
     }
-    io.stdout(context.json ? json(results) : `${summarise(results, ignored, file, store)}\n`);
+    io.stdout(context.json ? json(results) : `${summarise(results, ignored, from, store)}\n`);
     return results.every((result) => RECOVERED.has(result.outcome)) ? 0 : 1;
   },
 };
-
-/** One log line as found in the input, with where it was. */
-export interface LogLine {
-  source: string;
-  fields: Record<string, unknown>;
-}
 
 interface RecoverOptions {
   secrets: string[];
@@ -147,6 +150,7 @@ interface RecoverOptions {
  */
 export async function recoverLine(line: LogLine, options: RecoverOptions): Promise<RecoverResult> {
   const { fields, source } = line;
+  if (line.unreadable !== undefined) return { source, outcome: 'unreadable', reason: line.unreadable };
   const receivedAtMs = typeof fields.receivedAt === 'string' ? Date.parse(fields.receivedAt) : Number.NaN;
   if (Number.isNaN(receivedAtMs)) {
     return { source, outcome: 'unreadable', reason: 'no receivedAt: not a line the webhook logged' };
@@ -178,7 +182,14 @@ export async function recoverLine(line: LogLine, options: RecoverOptions): Promi
       // The webhook measured the body before logging it; a line is never refused for its size here.
       maxBodyBytes: Number.POSITIVE_INFINITY,
     });
-    return { source, receivedAt, callId: receipt.payload.callId, outcome: receipt.outcome };
+    return {
+      source,
+      receivedAt,
+      callId: receipt.payload.callId,
+      outcome: receipt.outcome,
+      ...(receipt.rejectionId === undefined ? {} : { rejectionId: receipt.rejectionId }),
+      ...(receipt.keptBefore ? { keptBefore: true } : {}),
+    };
   } catch (error) {
     if (error instanceof SignatureError) {
       return { source, receivedAt, outcome: 'not-authentic', reason: error.message };
@@ -190,7 +201,7 @@ export async function recoverLine(line: LogLine, options: RecoverOptions): Promi
         source,
         receivedAt,
         callId: error.callId,
-        outcome: 'rejected',
+        outcome: error.keptBefore ? 'already-rejected' : 'rejected',
         rejectionId: error.rejectionId,
         ...(issues ? { issues } : { reason }),
       };
@@ -218,116 +229,43 @@ function preview(
     if (error instanceof SignatureError) return { outcome: 'not-authentic', reason: error.message };
     throw error;
   }
+  if (!isJsonMediaType(request.headers['content-type'])) {
+    return { callId: callIdIn(rawBody), outcome: 'unsupported-media-type' };
+  }
   const checked = checkCallStatusBody(rawBody);
   return checked.ok
     ? { callId: checked.payload.callId, outcome: 'valid' }
     : { callId: checked.callId, outcome: checked.reason, issues: checked.issues };
 }
 
-function readInput(file: string): string {
+/** The file's bytes: its encoding is read from them (see decodeExport), never assumed. */
+function readInput(file: string): Buffer {
   try {
-    return file === '-' ? readFileSync(0, 'utf8') : readFileSync(path.resolve(file), 'utf8');
+    return file === '-' ? readFileSync(0) : readFileSync(path.resolve(file));
   } catch (error) {
     throw new CliError(`Cannot read ${file}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-/**
- * The webhook's 503 lines in an export, in order, and how many other entries were passed over. Accepted:
- * JSON Lines as the function writes them (one log line per line, also with Lambda's text prefix before the
- * JSON); `aws logs filter-log-events` output (`{"events":[{"message":"<log line>"}]}`); a Logs Insights
- * export, either the console's JSON download (an array of rows) or `aws logs get-query-results` output
- * (`{"results":[[{"field","value"}]]}`); rows carry the fields queried, or the whole line as `@message`.
- */
-export function notStoredLines(text: string): { lines: LogLine[]; ignored: number } {
-  const entries = wholeDocument(text) ?? jsonLines(text);
-  const lines: LogLine[] = [];
-  let ignored = 0;
-  for (const entry of entries) {
-    const fields = logLineOf(entry.fields);
-    if (fields === undefined) {
-      // Not JSON: Lambda's own START/END/REPORT lines are passed over, a damaged 503 line is reported.
-      const text = typeof entry.fields === 'string' ? entry.fields : '';
-      if ([...LOG_MESSAGES].some((message) => text.includes(String(message)))) {
-        lines.push({ source: entry.source, fields: {} });
-      } else {
-        ignored += 1;
-      }
-    } else if (LOG_MESSAGES.has(fields.message) || 'rawBody' in fields || 'signature' in fields) {
-      lines.push({ source: entry.source, fields });
-    } else {
-      ignored += 1;
-    }
-  }
-  return { lines, ignored };
-}
-
-type Entry = { source: string; fields: unknown };
-
-function wholeDocument(text: string): Entry[] | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const record = parsed as Record<string, unknown>;
-  const rows = Array.isArray(parsed)
-    ? parsed
-    : Array.isArray(record?.events)
-      ? record.events
-      : Array.isArray(record?.results)
-        ? record.results.map(fieldList)
-        : [parsed];
-  return rows.map((fields, index) => ({ source: `entry ${index + 1}`, fields }));
-}
-
-function jsonLines(text: string): Entry[] {
-  const entries: Entry[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() !== '') {
-      entries.push({ source: `line ${index + 1}`, fields: parseFromBrace(line) ?? line });
-    }
-  });
-  return entries;
-}
-
-/** `[{field, value}, …]` as `get-query-results` gives a row: as one object. */
-function fieldList(row: unknown): unknown {
-  if (!Array.isArray(row)) return row;
-  return Object.fromEntries(
-    row.map((cell: { field?: unknown; value?: unknown }) => [String(cell?.field), cell?.value]),
-  );
-}
-
-/** The log line itself: the entry, or the JSON inside its `message` / `@message` (a CloudWatch event). */
-function logLineOf(entry: unknown): Record<string, unknown> | undefined {
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return undefined;
-  const fields = entry as Record<string, unknown>;
-  if ('rawBody' in fields || 'signature' in fields || 'receivedAt' in fields) return fields;
-  for (const key of ['@message', 'message']) {
-    const inner = typeof fields[key] === 'string' ? parseFromBrace(fields[key] as string) : undefined;
-    if (inner !== null && typeof inner === 'object' && !Array.isArray(inner)) {
-      return inner as Record<string, unknown>;
-    }
-  }
-  return fields;
-}
-
-/** Parses the JSON object a line holds, after any text prefix; undefined when there is none. */
-function parseFromBrace(line: string): unknown {
-  const start = line.indexOf('{');
-  if (start < 0) return undefined;
-  try {
-    return JSON.parse(line.slice(start));
-  } catch {
-    return undefined;
   }
 }
 
 /** `true` as logged; `"true"` or `"1"` as Logs Insights exports a boolean field. */
 function isTrue(value: unknown): boolean {
   return value === true || value === 'true' || value === '1' || value === 1;
+}
+
+/** What a file without a single 503 line held instead, and where the lines come from. */
+function nothingFound(from: string, ignored: number): string {
+  const held =
+    ignored === 0
+      ? 'it holds no log line at all'
+      : `it holds ${ignored} other log ${ignored === 1 ? 'line' : 'lines'}, none of them "${NOT_STORED_MESSAGES.verified}" or "${NOT_STORED_MESSAGES.unverified}"`;
+  return `No 503 line of the webhook in ${from}: ${held}. Nothing was recovered: export the function's ERROR lines (docs/operating.md, "When the alarm fires")`;
+}
+
+/** A conflict kept in the rejected table by an earlier run says so. */
+function labelOf(result: RecoverResult): string {
+  return result.outcome === 'conflict' && result.keptBefore === true
+    ? 'already there (different body kept; this one already in the rejected table, left as it was)'
+    : LABELS[result.outcome];
 }
 
 function describeResult(result: RecoverResult): string {
@@ -337,25 +275,23 @@ function describeResult(result: RecoverResult): string {
     result.source,
     result.receivedAt ?? '(no receivedAt)',
     result.callId ?? '(no callId)',
-    LABELS[result.outcome] +
-      (result.rejectionId ? ` as ${result.rejectionId}` : '') +
-      (detail ? `: ${detail}` : ''),
+    labelOf(result) + (result.rejectionId ? ` as ${result.rejectionId}` : '') + (detail ? `: ${detail}` : ''),
   ].join('  ');
 }
 
 function summarise(
   results: RecoverResult[],
   ignored: number,
-  file: string,
+  from: string,
   store: CallStore | undefined,
 ): string {
   const counts = new Map<string, number>();
   for (const result of results) {
-    counts.set(LABELS[result.outcome], (counts.get(LABELS[result.outcome]) ?? 0) + 1);
+    const label = labelOf(result);
+    counts.set(label, (counts.get(label) ?? 0) + 1);
   }
   const parts = [...counts].map(([label, count]) => `${count} ${label}`);
   const into = store === undefined ? '' : ` into ${store.callsTable}`;
   const other = ignored > 0 ? `; ${ignored} other log ${ignored === 1 ? 'line' : 'lines'} ignored` : '';
-  const from = file === '-' ? 'standard input' : file;
   return `Recovered ${results.length} ${results.length === 1 ? 'line' : 'lines'} from ${from}${into}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}${other}`;
 }

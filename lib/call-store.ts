@@ -118,15 +118,30 @@ export async function listLegs(
   );
 }
 
-/** Keeps an authentic delivery that could not become a call record. */
+/**
+ * Keeps an authentic delivery that could not become a call record, once: a conditional put on its id (receive
+ * time and body digest), as a call record is written. An item already there is the same delivery kept before
+ * (by the webhook, or an earlier `recover`) and is left exactly as it is, replay marks and `expiresAt` included.
+ */
 export async function saveRejectedDelivery(
   store: CallStore,
   rejected: RejectedDelivery,
   options: StoreOptions = {},
-): Promise<void> {
-  await store.doc.send(new PutCommand({ TableName: store.rejectedTable, Item: rejected }), {
-    abortSignal: options.abortSignal,
-  });
+): Promise<'stored' | 'duplicate'> {
+  try {
+    await store.doc.send(
+      new PutCommand({
+        TableName: store.rejectedTable,
+        Item: rejected,
+        ConditionExpression: 'attribute_not_exists(rejectionId)',
+      }),
+      { abortSignal: options.abortSignal },
+    );
+    return 'stored';
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return 'duplicate';
+    throw error;
+  }
 }
 
 /** Reads one rejected delivery by its id (`<ISO receive time>#<digest>`). */

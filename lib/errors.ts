@@ -8,6 +8,8 @@ export abstract class WebhookError extends Error {
   abstract readonly outcome: string;
   /** Set when the delivery was authentic and has been kept in the rejected table. */
   rejectionId?: string;
+  /** True when that rejected item was already there (the same delivery kept before), and was left as it was. */
+  keptBefore?: boolean;
   /** The body's call id, when it had a well-formed one. */
   callId?: string;
 

@@ -44,6 +44,8 @@ export interface Receipt {
   payload: CallStatusWebhook;
   /** Set on a conflict: where the differing delivery was kept. */
   rejectionId?: string;
+  /** On a conflict: true when that delivery was already kept there (by an earlier run), left as it was. */
+  keptBefore?: boolean;
 }
 
 /**
@@ -69,7 +71,9 @@ export async function receiveCallStatus(
     issues: ValidationIssue[],
     callId?: string,
   ) => {
-    error.rejectionId = await quarantine(delivery, { reason, issues, callId, contentType }, deps);
+    const kept = await quarantine(delivery, { reason, issues, callId, contentType }, deps);
+    error.rejectionId = kept.rejectionId;
+    error.keptBefore = kept.keptBefore;
     error.callId = callId;
     return error;
   };
@@ -98,12 +102,12 @@ export async function receiveCallStatus(
     path: 'callId',
     message: 'is already stored with a different body; the stored record is kept',
   };
-  const rejectionId = await quarantine(
+  const kept = await quarantine(
     delivery,
     { reason: 'conflict', issues: [issue], callId: record.callId, contentType },
     deps,
   );
-  return { outcome: 'conflict', payload: checked.payload, rejectionId };
+  return { outcome: 'conflict', payload: checked.payload, ...kept };
 }
 
 /** Returns the signature's time, or undefined when verification is off; throws 401 or 503. */
@@ -152,21 +156,24 @@ async function readSecrets(secrets: SigningSecrets, refresh: boolean): Promise<s
   }
 }
 
+/** Keeps the delivery in the rejected table (once: an item already there is left as it is). */
 async function quarantine(
   delivery: Delivery,
   rejection: Parameters<typeof toRejectedDelivery>[1],
   deps: ReceiveDependencies,
-): Promise<string> {
+): Promise<{ rejectionId: string; keptBefore: boolean }> {
   const item = toRejectedDelivery(delivery, rejection, deps.retentionDays);
+  let saved: 'stored' | 'duplicate';
   try {
-    await saveRejectedDelivery(deps.store, item, { abortSignal: deps.abortSignal });
+    saved = await saveRejectedDelivery(deps.store, item, { abortSignal: deps.abortSignal });
   } catch (error) {
     throw new StoreUnavailableError('Could not keep the rejected delivery', { cause: error });
   }
-  return item.rejectionId;
+  return { rejectionId: item.rejectionId, keptBefore: saved === 'duplicate' };
 }
 
-function isJsonMediaType(contentType: string | undefined): boolean {
+/** `application/json`, in any case, with or without parameters: the only media type the webhook takes. */
+export function isJsonMediaType(contentType: string | undefined): boolean {
   const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase();
   return mediaType === 'application/json';
 }

@@ -166,6 +166,52 @@ describe('what the store sends', () => {
     ]);
   });
 
+  test('a rejected delivery is written once: a second save leaves the first item, replay marks and expiry included', async () => {
+    // Prepare
+    const rawBody = Buffer.from(`not json ${newRecord().callId}`);
+    const delivery = { receivedAtMs: clockAt(2)(), rawBody };
+    const first = toRejectedDelivery(delivery, { reason: 'malformed', issues: [] }, 30);
+    await saveRejectedDelivery(store, first);
+    const mark = { replayedAt: '2025-11-26T00:00:00.000Z', replayOutcome: 'malformed' as const };
+    await markRejectedDeliveryReplayed(store, first.rejectionId, mark);
+    const again = toRejectedDelivery(delivery, { reason: 'malformed', issues: [] }, 90);
+    const { store: recording, sent } = recordingStore();
+
+    // Act
+    const outcomes = [await saveRejectedDelivery(recording, again)];
+
+    // Assess
+    expect(outcomes).toEqual(['duplicate']);
+    expect(again.rejectionId).toBe(first.rejectionId);
+    expect(await getRejectedDelivery(store, first.rejectionId)).toEqual({ ...first, ...mark });
+    expect(sent).toEqual([
+      {
+        operation: 'PutItem',
+        body: expect.objectContaining({
+          TableName: store.rejectedTable,
+          ConditionExpression: 'attribute_not_exists(rejectionId)',
+        }),
+      },
+    ]);
+  });
+
+  test('a first rejected delivery is stored', async () => {
+    // Prepare
+    const rawBody = Buffer.from(`not json ${newRecord().callId}`);
+    const item = toRejectedDelivery(
+      { receivedAtMs: clockAt(2)(), rawBody },
+      { reason: 'malformed', issues: [] },
+      0,
+    );
+
+    // Act
+    const outcome = await saveRejectedDelivery(store, item);
+
+    // Assess
+    expect(outcome).toBe('stored');
+    expect(await getRejectedDelivery(store, item.rejectionId)).toEqual(item);
+  });
+
   test('a store that refuses a put yet shows no item fails with a message naming the call', async () => {
     // Prepare: every put of the calls table is answered with a failed condition, and no item is there.
     const record = newRecord();

@@ -52,15 +52,108 @@ function ssmDown(): () => CallStatusHandler {
   return () => createCallStatusHandler({ env, now, ssm: client, logger: infoLogger() });
 }
 
-function fileOf(text: string): string {
+function fileOf(content: string | Buffer): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'recover-')), 'lines.json');
-  writeFileSync(file, text);
+  writeFileSync(file, content);
   return file;
 }
 
 const jsonLines = (logs: unknown[]) => logs.map((line) => JSON.stringify(line)).join('\n');
 const callIdOf = (body: Buffer): string => JSON.parse(body.toString('utf8')).callId;
 const fresh = () => withFreshIds(bodyFixture('completed-inbound'));
+
+type LogLine = Record<string, unknown>;
+
+/** The 503 lines among a handler's log lines. */
+const notStoredLogLines = (logs: LogLine[]) => logs.filter((line) => line.rawBody !== undefined);
+
+/** A Logs Insights row of these columns: values as Insights gives them (booleans as "1"/"0"). */
+function insightsRow(line: LogLine, columns: readonly string[]): Record<string, string> {
+  const value = (column: string): string => {
+    if (column === '@timestamp') return '2025-11-25 14:30:02.000';
+    if (column === '@message') return JSON.stringify(line);
+    if (column === '@ptr') return 'CmQKKwonMTIzNDU2Nzg5MDEyOi9hd3MvbGFtYmRhL2ZyZWVjbGltYhAA';
+    const field = line[column];
+    return typeof field === 'boolean' ? (field ? '1' : '0') : String(field);
+  };
+  return Object.fromEntries(columns.map((column) => [column, value(column)]));
+}
+
+/** `aws logs get-query-results` output: rows as lists of {field, value}, indented as the AWS CLI prints. */
+function queryResults(rows: Array<Record<string, string>>): string {
+  const results = rows.map((row) => Object.entries(row).map(([field, value]) => ({ field, value })));
+  return JSON.stringify(
+    { results, statistics: { recordsMatched: rows.length }, status: 'Complete' },
+    null,
+    4,
+  );
+}
+
+const WHOLE = ['@timestamp', '@message'];
+const WHOLE_AND_MORE = ['@timestamp', 'receivedAt', 'signature', 'isBase64Encoded', '@message'];
+const FIELDS = ['@timestamp', 'receivedAt', 'signature', 'contentType', 'rawBody', 'isBase64Encoded'];
+
+/** Every export the runbook names, each with and without extra columns, as its tool writes it. */
+const EXPORTS: ReadonlyArray<{ name: string; write: (logs: LogLine[]) => string }> = [
+  {
+    name: 'JSON Lines as the function logs them, between other lines',
+    write: (logs) =>
+      ['START RequestId: 0f6e Version: $LATEST', ...logs.map((line) => JSON.stringify(line)), ''].join('\n'),
+  },
+  {
+    name: 'aws logs filter-log-events output',
+    write: (logs) =>
+      JSON.stringify(
+        {
+          events: logs.map((line, index) => ({
+            logStreamName: '2025/11/25/[$LATEST]0f6e',
+            timestamp: 1764081002000,
+            message: `${JSON.stringify(line)}\n`,
+            ingestionTime: 1764081003000,
+            eventId: String(index),
+          })),
+          searchedLogStreams: [],
+        },
+        null,
+        4,
+      ),
+  },
+  ...[
+    ['fields @timestamp, @message', WHOLE],
+    ['fields @timestamp, receivedAt, signature, isBase64Encoded, @message', WHOLE_AND_MORE],
+    ['the five fields without @message', FIELDS],
+  ].flatMap(([query, columns]) => [
+    {
+      name: `a Logs Insights download (${query})`,
+      write: (logs: LogLine[]) =>
+        JSON.stringify(notStoredLogLines(logs).map((line) => insightsRow(line, columns as string[]))),
+    },
+    {
+      name: `aws logs get-query-results output (${query})`,
+      write: (logs: LogLine[]) =>
+        queryResults(
+          notStoredLogLines(logs).map((line) => insightsRow(line, [...(columns as string[]), '@ptr'])),
+        ),
+    },
+  ]),
+];
+
+/** Text as each tool writes it to a file. */
+const ENCODINGS: ReadonlyArray<{ name: string; write: (text: string) => Buffer }> = [
+  { name: 'UTF-8 (the AWS CLI, a browser download)', write: (text) => Buffer.from(text, 'utf8') },
+  {
+    name: 'UTF-8 with a byte order mark (PowerShell 7 -Encoding utf8BOM, Notepad)',
+    write: (text) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]),
+  },
+  {
+    name: "UTF-16 LE with a byte order mark and CRLF (Windows PowerShell 5.1's >)",
+    write: (text) => Buffer.from(`\ufeff${text.replaceAll('\n', '\r\n')}`, 'utf16le'),
+  },
+  {
+    name: 'UTF-16 BE with a byte order mark',
+    write: (text) => Buffer.from(`\ufeff${text}`, 'utf16le').swap16(),
+  },
+];
 
 describe('recover', () => {
   test('stores the authentic deliveries of verified and unverified 503 lines, text and base64, and no forged one', async () => {
@@ -150,6 +243,28 @@ describe('recover', () => {
     expect(await readCall(store, callIdOf(notJson))).toBeUndefined();
   });
 
+  test('a dry run gives the verdict the real run gives: a body not sent as JSON would be kept as such', async () => {
+    // Prepare
+    const notJson = fresh();
+    const logs = await logLinesOf(ssmDown(), [
+      signedEvent(notJson, { headers: { 'content-type': 'text/plain' } }),
+    ]);
+
+    // Act
+    const run = await runRecords(['recover', fileOf(jsonLines(logs)), '--dry-run', '--json'], withSecret);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([
+      {
+        source: expect.any(String),
+        receivedAt,
+        callId: callIdOf(notJson),
+        outcome: 'unsupported-media-type',
+      },
+    ]);
+  });
+
   test('a line that says verified: true but whose body was changed is refused', async () => {
     // Prepare
     const body = fresh();
@@ -187,61 +302,146 @@ describe('recover', () => {
     expect(await readCall(store, callIdOf(body))).toBeUndefined();
   });
 
-  test('reads CloudWatch exports: filter-log-events, a Logs Insights download and get-query-results', async () => {
-    // Prepare
-    const bodies = [fresh(), fresh(), fresh()];
-    const logs = await logLinesOf(
-      ssmDown(),
-      bodies.map((body) => signedEvent(body, { base64: true })),
-    );
-    const lines = logs.filter((entry) => entry.rawBody !== undefined);
-    const asInsightsRow = (line: Record<string, unknown>) => ({
-      '@timestamp': '2025-11-25 14:30:02.000',
-      receivedAt: line.receivedAt,
-      rawBody: line.rawBody,
-      isBase64Encoded: '1',
-      signature: line.signature,
-    });
-    const exports = {
-      filterLogEvents: {
-        events: logs.map((line, index) => ({
-          logStreamName: 'stream',
-          timestamp: now(),
-          message: `${JSON.stringify(line)}\n`,
-          eventId: String(index),
-        })),
-        searchedLogStreams: [],
-      },
-      insightsDownload: lines.map((line) => asInsightsRow(line)),
-      queryResults: {
-        status: 'Complete',
-        results: lines.map((line) =>
-          Object.entries(asInsightsRow(line)).map(([field, value]) => ({ field, value })),
-        ),
-      },
-      insightsWithMessage: lines.map((line) => ({ '@message': JSON.stringify(line) })),
-    };
+  test.each(
+    EXPORTS.flatMap((shape) =>
+      ENCODINGS.map((encoding) => [shape.name, encoding.name, shape, encoding] as const),
+    ),
+  )('stores every delivery of %s, written as %s', async (_shape, _encoding, shape, encoding) => {
+    // Prepare: one delivery as text, one base64-encoded, and the function's other lines around them.
+    const bodies = [fresh(), fresh()];
+    const logs = await logLinesOf(ssmDown(), [
+      signedEvent(bodies[0] as Buffer),
+      signedEvent(bodies[1] as Buffer, { base64: true }),
+    ]);
+    const file = fileOf(encoding.write(shape.write(logs)));
 
     // Act
-    const runs = await Promise.all(
-      Object.values(exports).map((document) =>
-        runRecords(['recover', fileOf(JSON.stringify(document)), '--dry-run', '--json'], withSecret),
-      ),
-    );
+    const run = await runRecords(['recover', file, '--json'], withSecret);
 
     // Assess
-    for (const run of runs) {
-      expect(run.code).toBe(0);
-      expect(JSON.parse(run.stdout)).toEqual(
-        bodies.map((body) => ({
-          source: expect.stringMatching(/^entry \d+$/),
-          receivedAt,
-          callId: callIdOf(body),
-          outcome: 'valid',
-        })),
-      );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(
+      bodies.map((body) => ({
+        source: expect.any(String),
+        receivedAt,
+        callId: callIdOf(body),
+        outcome: 'stored',
+      })),
+    );
+    for (const body of bodies) {
+      expect((await readCall(store, callIdOf(body)))?.rawBody).toBe(body.toString('utf8'));
     }
-    expect(await readCall(store, callIdOf(bodies[0] as Buffer))).toBeUndefined();
+  });
+
+  test.each(['signature', 'isBase64Encoded', 'contentType'])(
+    'a Logs Insights row of fields without %s (and without @message) is refused as unreadable, never judged',
+    async (missing) => {
+      // Prepare
+      const body = fresh();
+      const logs = await logLinesOf(ssmDown(), [signedEvent(body, { base64: true })]);
+      const rows = notStoredLogLines(logs).map((line) =>
+        insightsRow(
+          line,
+          FIELDS.filter((column) => column !== missing),
+        ),
+      );
+
+      // Act
+      const run = await runRecords(['recover', fileOf(JSON.stringify(rows)), '--dry-run'], withSecret);
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`unreadable line (nothing stored): the row has no ${missing}`);
+      expect(run.stdout).toContain('export whole lines (fields @timestamp, @message)');
+      expect(run.stdout).not.toContain('not authentic');
+    },
+  );
+
+  test.each([
+    [
+      'a Latin-1 file',
+      Buffer.from('{"message":"caf\xe9"}\n', 'latin1'),
+      'is not UTF-8 text (perhaps Windows-1252 or Latin-1)',
+    ],
+    [
+      'UTF-16 LE without a byte order mark',
+      Buffer.from('{"a":1}\n', 'utf16le'),
+      'is not UTF-8 text (it looks like UTF-16 LE without a byte order mark)',
+    ],
+    [
+      'UTF-32 LE',
+      Buffer.from([0xff, 0xfe, 0, 0, 0x7b, 0, 0, 0]),
+      'is UTF-32 LE text, which recover does not read',
+    ],
+    [
+      'UTF-16 LE with a mark but cut in a character',
+      Buffer.from([0xff, 0xfe, 0x7b, 0, 0x3d]),
+      'starts with a UTF-16 LE byte order mark but is not valid UTF-16 LE',
+    ],
+  ])('%s is refused with one line naming the encoding, exit 1', async (_name, bytes, message) => {
+    // Prepare
+    const file = fileOf(bytes);
+
+    // Act
+    const run = await runRecords(['recover', file], withSecret);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `freeclimb-records: ${file} ${message}: save it as UTF-8 and run recover again\n`,
+    );
+  });
+
+  test.each([
+    ['an empty file', '', 'it holds no log line at all'],
+    [
+      'a file of other log lines only',
+      [
+        'START RequestId: 0f6e Version: $LATEST',
+        '{"level":"INFO","message":"Delivery stored"}',
+        'END RequestId: 0f6e',
+      ].join('\n'),
+      'it holds 3 other log lines, none of them "Delivery not stored: recover it from this line" or "Request not verified, not stored"',
+    ],
+    [
+      'an Insights download of other fields',
+      JSON.stringify([{ '@timestamp': '2025-11-25 14:30:02.000', status: '204' }]),
+      'it holds 1 other log line',
+    ],
+  ])('%s: no 503 line found is exit 1, saying what was found', async (_name, text, found) => {
+    // Prepare
+    const file = fileOf(text);
+
+    // Act
+    const run = await runRecords(['recover', file], withSecret);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`No 503 line of the webhook in ${file}: ${found}`);
+    expect(run.stderr).toContain('Nothing was recovered');
+  });
+
+  test('a second recover leaves the rejected item as it was: replay marks and expiry kept, and says so', async () => {
+    // Prepare: an authentic line that is not a valid callStatus, recovered once and then replayed.
+    const invalid = Buffer.from(fresh().toString('utf8').replace('"completed"', '"ringing"'));
+    const file = fileOf(jsonLines(await logLinesOf(ssmDown(), [signedEvent(invalid)])));
+    const first = await runRecords(['recover', file, '--json', '--retention-days', '30'], withSecret);
+    const rejectionId = String((JSON.parse(first.stdout) as Array<{ rejectionId?: string }>)[0]?.rejectionId);
+    await runRecords(['rejected', 'replay', rejectionId], withSecret);
+    const before = await getRejectedDelivery(store, rejectionId);
+
+    // Act
+    const again = await runRecords(['recover', file, '--retention-days', '90'], withSecret);
+
+    // Assess
+    expect(before).toMatchObject({ replayOutcome: 'invalid', replayedAt: expect.any(String) });
+    expect(await getRejectedDelivery(store, rejectionId)).toEqual(before);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(
+      `authentic but not a valid callStatus, already in the rejected table (left as it was, replay marks included) as ${rejectionId}`,
+    );
   });
 
   test('passes over other log lines and reports a damaged 503 line', async () => {
