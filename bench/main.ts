@@ -1,5 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { JavaMissingError } from '../local/dynamodb-local';
 import { PROJECT_ROOT, readServiceDefinition } from '../local/service-definition';
 import { type CallLogBench, type CallLogReads, measureCallLog } from './call-log';
@@ -14,15 +16,17 @@ import {
   kilobytes,
   type Report,
   type Row,
+  type Section,
   times,
   toMarkdown,
   toText,
   whole,
 } from './report';
 import { measureRoundTripsOnEngines, NEW_EVENT, type RoundTrips } from './round-trips';
+import type { Spread } from './spread';
 import { measureStartUp, type StartUp } from './start-up';
 import { benchSecret } from './workload';
-import { measureWritePath, type WritePathLevel } from './write-path';
+import { measureWritePath, type Side, WRITE_PATH_BLOCK, type WritePathLevel } from './write-path';
 
 /**
  * `npm run bench`: what one webhook costs beside the one durable DynamoDB write it needs, as ratios measured
@@ -53,6 +57,9 @@ async function main(): Promise<void> {
   const progress = (step: string) => console.error(`bench: ${step}`);
 
   const date = new Date();
+  const startedMs = performance.now();
+  // The machine may be shared: its load is part of what a reader needs to weigh the absolute figures.
+  const loadAtStart = loadavg();
   const only = options.only;
   progress(`reading serverless.yml (stage ${BENCH_STAGE})`);
   const definition = await readServiceDefinition(BENCH_STAGE);
@@ -117,8 +124,15 @@ async function main(): Promise<void> {
     date: date.toISOString(),
     command: commandOf(argv),
     machine: describeMachine(),
+    run: {
+      durationMs: performance.now() - startedMs,
+      loadAtStart,
+      loadAtEnd: loadavg(),
+      cores: cpus().length,
+    },
     rows,
     sections: [
+      ...(writePath ? [writePathSection(writePath)] : []),
       ...(cpu
         ? [
             {
@@ -158,7 +172,7 @@ async function main(): Promise<void> {
         : []),
     ],
     notes: [
-      'Handler and bare PutItems run against the same in-process dynalite through the same document client, in blocks of 250 ordered H C P, P C H, … after three warm-up blocks of each.',
+      `Handler and bare PutItems run against the same in-process dynalite through the same document client, in blocks of ${WRITE_PATH_BLOCK} ordered H C P, P C H, … after three warm-up blocks of each. "blocks a–b" is the slowest to the fastest block of a side; "rounds a–b" the handler's rate over the conditional PutItem's in each round.`,
       "The goal compares the handler with the PutItem the store sends (attribute_not_exists(callId), which makes a webhook write-once). dynalite parses and evaluates the condition expression on every request; DynamoDB charges a conditional put like any other, so the plain PutItem line shows the emulator's price of the condition, not the function's.",
       'The handler runs with POWERTOOLS_LOG_LEVEL=SILENT and POWERTOOLS_METRICS_DISABLED=true in the write path; the CPU section prices the INFO line and the metric on their own. npm start runs with its defaults (INFO).',
       'The SDK floor is sdk-floor-handler.ts: one DynamoDB document client built at import, one conditional PutItem per call, bundled with custom.esbuild of serverless.yml (the handler rebuilt with those options equals the packaged one, checked on every run).',
@@ -192,12 +206,12 @@ async function main(): Promise<void> {
 }
 
 function writePathRows(level: WritePathLevel): Row[] {
-  const mode = level.concurrency === 1 ? 'sequential' : `${level.concurrency} in flight`;
+  const mode = modeOf(level);
   return [
     {
       figure: `write path, ${mode}: handler vs the store's own conditional PutItem (events/s)`,
-      value: `${whole(level.handlerPerSecond)} vs ${whole(level.conditionalPutPerSecond)}`,
-      ratio: times(level.ratio),
+      value: `${whole(level.handlerPerSecond)} vs ${whole(level.conditionalPutPerSecond)} (blocks ${range(level.blocks.handler)} vs ${range(level.blocks.conditional)})`,
+      ratio: `${times(level.ratio)} (rounds ${range(level.roundRatios, times)})`,
       goal: `≥ ${GOALS.writeRatio}×`,
       met: level.ratio >= GOALS.writeRatio,
     },
@@ -207,6 +221,53 @@ function writePathRows(level: WritePathLevel): Row[] {
       ratio: times(level.plainRatio),
     },
   ];
+}
+
+function modeOf(level: WritePathLevel): string {
+  return level.concurrency === 1 ? 'sequential' : `${level.concurrency} in flight`;
+}
+
+/** Each side's events per second: over all its blocks, then the median block and the slowest to fastest. */
+function writePathSection(levels: WritePathLevel[]): Section {
+  const sides: Array<[Side, string]> = [
+    ['handler', 'handler'],
+    ['conditional', "the store's conditional PutItem"],
+    ['plain', 'plain PutItem'],
+  ];
+  return {
+    title: `Write path, events per second by block of ${WRITE_PATH_BLOCK} (each side's timed blocks; the ratio per round of back-to-back blocks)`,
+    columns: ['level', 'side', 'all blocks', 'median block', 'slowest – fastest', 'blocks'],
+    lines: levels.flatMap((level) => {
+      const overall: Record<Side, number> = {
+        handler: level.handlerPerSecond,
+        conditional: level.conditionalPutPerSecond,
+        plain: level.plainPutPerSecond,
+      };
+      return [
+        ...sides.map(([side, name]) => [
+          modeOf(level),
+          name,
+          whole(overall[side]),
+          whole(level.blocks[side].median),
+          range(level.blocks[side]),
+          String(level.blocks[side].count),
+        ]),
+        [
+          modeOf(level),
+          'handler ÷ conditional PutItem',
+          times(level.ratio),
+          times(level.roundRatios.median),
+          range(level.roundRatios, times),
+          String(level.roundRatios.count),
+        ],
+      ];
+    }),
+  };
+}
+
+/** `min–max` of a spread, each formatted by `format`. */
+function range(spread: Spread, format: (value: number) => string = whole): string {
+  return `${format(spread.min)}–${format(spread.max)}`;
 }
 
 function cpuRows(cpu: CpuPerEvent): Row[] {

@@ -22,11 +22,34 @@ export interface Report {
   date: string;
   command: string;
   machine: string;
+  /** How long the whole run took and how busy the machine was: what the absolute figures depend on. */
+  run: RunConditions;
   rows: Row[];
   sections: Section[];
   notes: string[];
   /** Every raw figure, for the JSON file. */
   raw: Record<string, unknown>;
+}
+
+export interface RunConditions {
+  durationMs: number;
+  /** The 1, 5 and 15 minute load averages at the start and at the end of the run. */
+  loadAtStart: number[];
+  loadAtEnd: number[];
+  cores: number;
+}
+
+/** Run time and load as one sentence, e.g. "Run time 2 min 5 s; load average … at the start, … at the end." */
+export function describeRun(run: RunConditions): string {
+  const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' ');
+  return `Run time ${duration(run.durationMs)}; load average (1, 5, 15 min) ${load(run.loadAtStart)} at the start, ${load(run.loadAtEnd)} at the end, on ${run.cores} cores.`;
+}
+
+/** `125_400` → `2 min 5 s`; under a minute, seconds only. */
+export function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  return minutes === 0 ? `${seconds} s` : `${minutes} min ${seconds % 60} s`;
 }
 
 /** Node version, CPU model and count: what a reader needs to compare two runs. */
@@ -52,6 +75,8 @@ export function toMarkdown(report: Report, options: BenchOptions): string {
     '',
     `\`${report.command}\` on ${report.machine}; ${options.events} events per side and level, ${options.concurrency} in flight.`,
     '',
+    describeRun(report.run),
+    '',
     table(
       ['figure', 'value', 'ratio', 'goal', 'met?'],
       report.rows.map((row) => [row.figure, row.value, row.ratio ?? '', row.goal ?? '', goalCell(row)]),
@@ -74,6 +99,7 @@ export function toText(report: Report): string {
   ];
   for (const section of report.sections) out.push('', section.title, aligned(section.columns, section.lines));
   if (report.notes.length > 0) out.push('', ...report.notes.map((note) => `* ${note}`));
+  out.push('', describeRun(report.run));
   return out.join('\n');
 }
 

@@ -6,6 +6,7 @@ import type { CallStore } from '../lib/call-store';
 import { BrokenBenchmarkError } from './broken-benchmark-error';
 import type { BenchEngine } from './engine';
 import { runInFlight, timed } from './in-flight';
+import { type Spread, spreadOf } from './spread';
 import { benchContext, callRecordOf, freshBody, signedEvent } from './workload';
 
 /** One concurrency level of the comparison, in events per second. */
@@ -22,14 +23,18 @@ export interface WritePathLevel {
   ratio: number;
   /** handler ÷ plain PutItem. */
   plainRatio: number;
+  /** Events per second of each timed block, per side: how far apart the blocks fell. */
+  blocks: Record<Side, Spread>;
+  /** handler ÷ conditional PutItem within each round of blocks (the two ran back to back). */
+  roundRatios: Spread;
 }
 
 /** Events per block: small enough that the order below cancels drift, large enough to dwarf the switch. */
-const BLOCK = 250;
+export const WRITE_PATH_BLOCK = 250;
 /** Blocks of each side run before the clock starts (dynalite's JIT takes a few thousand requests to settle). */
 const WARM_UP_BLOCKS = 3;
 
-type Side = 'handler' | 'conditional' | 'plain';
+export type Side = 'handler' | 'conditional' | 'plain';
 const ORDER: Side[] = ['handler', 'conditional', 'plain'];
 
 /**
@@ -65,15 +70,22 @@ export async function measureWritePath(
   };
 
   for (let warm = 0; warm < WARM_UP_BLOCKS; warm += 1) {
-    for (const side of ORDER) await runBlock(side, BLOCK);
+    for (const side of ORDER) await runBlock(side, WRITE_PATH_BLOCK);
   }
   const elapsed: Record<Side, number> = { handler: 0, conditional: 0, plain: 0 };
+  const rates: Record<Side, number[]> = { handler: [], conditional: [], plain: [] };
+  const roundRatios: number[] = [];
   let done = 0;
   for (let round = 0; done < events; round += 1) {
-    const count = Math.min(BLOCK, events - done);
+    const count = Math.min(WRITE_PATH_BLOCK, events - done);
+    const rate: Partial<Record<Side, number>> = {};
     for (const side of round % 2 === 0 ? ORDER : [...ORDER].reverse()) {
-      elapsed[side] += await runBlock(side, count);
+      const ms = await runBlock(side, count);
+      elapsed[side] += ms;
+      rate[side] = (count / ms) * 1000;
+      rates[side].push(rate[side]);
     }
+    roundRatios.push((rate.handler as number) / (rate.conditional as number));
     done += count;
   }
   store.doc.destroy();
@@ -86,6 +98,12 @@ export async function measureWritePath(
     plainPutPerSecond: perSecond('plain'),
     ratio: perSecond('handler') / perSecond('conditional'),
     plainRatio: perSecond('handler') / perSecond('plain'),
+    blocks: {
+      handler: spreadOf(rates.handler),
+      conditional: spreadOf(rates.conditional),
+      plain: spreadOf(rates.plain),
+    },
+    roundRatios: spreadOf(roundRatios),
   };
 }
 
