@@ -18,7 +18,8 @@ import {
 import { StackError, UsageError } from './cli-errors';
 import type { Command } from './command';
 import { csvLine } from './csv';
-import { json } from './format';
+import { counted } from './format';
+import { JsonArrayWriter } from './json-array-writer';
 import { callLine } from './legs';
 
 /** The CSV columns, in order: the record's own attribute names. */
@@ -51,20 +52,32 @@ export const callsCommand: Command = {
     const target = await context.target();
     const out = context.io.stdout;
     if (csv) out(csvLine(CSV_COLUMNS));
-    const entries: CallLogEntry[] = [];
+    // Every form is written entry by entry as the window is read, so memory holds one day, not the window.
+    const array = new JsonArrayWriter(out);
     let count = 0;
-    for await (const entry of callLog(target.store, window, filter, pageSize, limit)) {
+    let older = false;
+    // One entry beyond the limit is read, only to know whether older ones exist.
+    for await (const entry of callLog(
+      target.store,
+      window,
+      filter,
+      pageSize,
+      limit === undefined ? undefined : limit + 1,
+    )) {
+      if (count === limit) {
+        older = true;
+        break;
+      }
       count += 1;
-      if (context.json) entries.push(entry);
+      if (context.json) array.add(entry);
       else if (csv) out(csvLine(CSV_COLUMNS.map((column) => entry[column])));
       else out(`${callLine(entry)}\n`);
     }
-    if (context.json) out(json(entries));
+    if (context.json) array.end();
     else if (!csv) {
-      const limited =
-        limit !== undefined && count === limit ? ` (--limit ${limit}: older ones not shown)` : '';
+      const limited = older ? ` (--limit ${limit}: older ones not shown)` : '';
       out(
-        `${count} ${count === 1 ? 'call' : 'calls'}${describeFilter(filter)} ${window.description} in ${target.store.callsTable}${limited}\n`,
+        `${counted(count, 'call')}${describeFilter(filter)} ${window.description} in ${target.store.callsTable}${limited}\n`,
       );
     }
     return 0;

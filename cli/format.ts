@@ -47,6 +47,11 @@ export function formatDuration(seconds: number): string {
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${rest}` : `${minutes}:${rest}`;
 }
 
+/** `1 call`, `2 calls`, `0 calls`: a count with its noun, singular for exactly one. */
+export function counted(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
 /** Two aligned columns: `name   value`. */
 export function columns(rows: Array<[string, string]>, indent = '  '): string {
   const width = Math.max(0, ...rows.map(([name]) => name.length));

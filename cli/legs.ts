@@ -3,7 +3,7 @@ import { type CallStore, getCall, listLegs } from '../lib/call-store';
 import { callIdArgument, integerArgument } from './arguments';
 import { NotFoundError } from './cli-errors';
 import type { Command } from './command';
-import { formatDuration, json } from './format';
+import { counted, formatDuration, json } from './format';
 
 /** One call in the tree; `call` is absent for a parent whose own callStatus has not arrived (yet). */
 export interface LegNode {
@@ -158,8 +158,8 @@ export function describeTotals(totals: LegTotals): string {
       ? `${formatDuration(totals.totalDurationSec)} (${totals.totalDurationSec} s)`
       : formatDuration(totals.totalDurationSec);
   return (
-    `${totals.legs} ${totals.legs === 1 ? 'leg' : 'legs'} below the call, ${totals.levels} ` +
-    `${totals.levels === 1 ? 'level' : 'levels'}; ${totals.calls} ${totals.calls === 1 ? 'record' : 'records'}, ` +
+    `${counted(totals.legs, 'leg')} below the call, ${counted(totals.levels, 'level')}; ` +
+    `${counted(totals.calls, 'record')}, ` +
     `total duration ${duration}\nby status: ${statuses || 'none'}\n`
   );
 }

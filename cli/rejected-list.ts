@@ -1,7 +1,8 @@
 import { type CallStore, listRejectedDeliveries } from '../lib/call-store';
 import type { RejectedDelivery } from '../lib/rejected-delivery';
 import type { Command } from './command';
-import { json, REPLAY_LABELS } from './format';
+import { counted, REPLAY_LABELS } from './format';
+import { JsonArrayWriter } from './json-array-writer';
 import { type TimeWindow, timeWindow } from './time-window';
 
 const DEFAULT_SINCE = '24h';
@@ -18,33 +19,44 @@ export const rejectedListCommand: Command = {
     const since = typeof values.since === 'string' ? values.since : DEFAULT_SINCE;
     const window = timeWindow(since, '--since', context.io.now());
     const target = await context.target();
-    const items = await findRejected(target.store, window);
-    if (context.json) {
-      context.io.stdout(json(items));
-      return 0;
+    const out = context.io.stdout;
+    // Written item by item as the days are read: a long window of mass rejections (a schema change refuses
+    // every delivery until it is fixed) is never held whole, nor built into one string.
+    const array = new JsonArrayWriter(out);
+    let count = 0;
+    for await (const item of rejectedSince(target.store, window)) {
+      count += 1;
+      if (context.json) array.add(item);
+      else out(`${describeRejected(item)}\n`);
     }
-    const lines = items.map(describeRejected);
-    lines.push(
-      `${items.length} rejected ${items.length === 1 ? 'delivery' : 'deliveries'} since ${window.sinceIso} (${since}) in ${target.store.rejectedTable}`,
-    );
-    context.io.stdout(`${lines.join('\n')}\n`);
+    if (context.json) array.end();
+    else {
+      out(
+        `${counted(count, 'rejected delivery', 'rejected deliveries')} since ${window.sinceIso} (${since}) in ${target.store.rejectedTable}\n`,
+      );
+    }
     return 0;
   },
 };
 
-/** Rejected deliveries received within the window, newest first, from its UTC day partitions. */
-export async function findRejected(store: CallStore, window: TimeWindow): Promise<RejectedDelivery[]> {
-  const items: RejectedDelivery[] = [];
+/** Rejected deliveries received within the window, newest first, page by page from its UTC day partitions. */
+export async function* rejectedSince(store: CallStore, window: TimeWindow): AsyncGenerator<RejectedDelivery> {
   for (const receivedDate of window.days) {
     let cursor: string | undefined;
     do {
       const page = await listRejectedDeliveries(store, receivedDate, { cursor });
       const recent = page.items.filter((item) => item.receivedAt >= window.sinceIso);
-      items.push(...recent);
+      yield* recent;
       // Newest first within the day: once one is older than `since`, so is the rest of the day.
       cursor = recent.length < page.items.length ? undefined : page.cursor;
     } while (cursor !== undefined);
   }
+}
+
+/** The same deliveries, all at once. */
+export async function findRejected(store: CallStore, window: TimeWindow): Promise<RejectedDelivery[]> {
+  const items: RejectedDelivery[] = [];
+  for await (const item of rejectedSince(store, window)) items.push(item);
   return items;
 }
 

@@ -8,7 +8,7 @@ import {
 } from './call-log-arguments';
 import { callLogDays, describeFilter } from './calls';
 import type { Command } from './command';
-import { columns, formatDuration, json } from './format';
+import { columns, counted, formatDuration, json } from './format';
 
 /** `summary`: counts over the same windows and filters as `calls`, from the same index. */
 export const summaryCommand: Command = {
@@ -49,7 +49,7 @@ export function describeSummary(summary: CallLogSummary, title: string): string 
   const duration = (seconds: number) =>
     seconds >= 60 ? `${formatDuration(Math.round(seconds))} (${seconds} s)` : `${seconds} s`;
   return `${title}\n${columns([
-    ['records', `${summary.total} (${summary.calls} calls, ${summary.legs} legs)`],
+    ['records', `${summary.total} (${counted(summary.calls, 'call')}, ${counted(summary.legs, 'leg')})`],
     ['by status', counts(summary.byStatus)],
     ['by direction', counts(summary.byDirection)],
     ['total duration', duration(summary.totalDurationSeconds)],

@@ -169,6 +169,33 @@ describe('calls: the window', () => {
     expect(limited.stdout).toContain('5 calls from 2030-01-11T00:00:00.000Z until 2030-01-12T00:00:00.000Z');
     expect(limited.stdout).toContain('(--limit 5: older ones not shown)');
   });
+
+  test('--limit notes older ones only when there are: one entry more is read, from the next day too', async () => {
+    // Prepare: 9 calls on one day, and one call the day before another window's 9.
+    for (let minute = 0; minute < 9; minute += 1) {
+      await storeCall(`2030-01-13T08:0${minute}:00.000Z`);
+    }
+    await storeCall('2030-01-14T23:00:00.000Z');
+    for (let minute = 0; minute < 9; minute += 1) {
+      await storeCall(`2030-01-15T08:0${minute}:00.000Z`);
+    }
+    const between = (from: string, until: string) => ['--from', from, '--until', until];
+
+    // Act
+    const exactly = await records(['calls', ...between('2030-01-13', '2030-01-14'), '--limit', '9']);
+    const beyond = await records(['calls', ...between('2030-01-13', '2030-01-14'), '--limit', '10']);
+    const fewer = await records(['calls', ...between('2030-01-13', '2030-01-14'), '--limit', '8']);
+    const dayBefore = await records(['calls', ...between('2030-01-14', '2030-01-16'), '--limit', '9']);
+
+    // Assess
+    expect(exactly.stdout).toMatch(
+      /\n9 calls from 2030-01-13T00:00:00\.000Z until 2030-01-14T00:00:00\.000Z in \S+\n$/,
+    );
+    expect(beyond.stdout).toMatch(/\n9 calls from .* in \S+\n$/);
+    expect(fewer.stdout).toMatch(/\n8 calls from .* in \S+ \(--limit 8: older ones not shown\)\n$/);
+    expect(dayBefore.stdout).toMatch(/\n9 calls from .* in \S+ \(--limit 9: older ones not shown\)\n$/);
+    expect(idsOf(fewer.stdout)).toEqual(idsOf(exactly.stdout).slice(0, 8));
+  });
 });
 
 describe('calls: filters', () => {
@@ -327,7 +354,7 @@ describe('calls: filters', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
       `Calls from 2030-02-01T00:00:00.000Z until 2030-02-02T00:00:00.000Z in ${table.callsTable}\n` +
-        '  records         8 (7 calls, 1 legs)\n' +
+        '  records         8 (7 calls, 1 leg)\n' +
         '  by status       busy 2, canceled 1, completed 3, failed 1, noAnswer 1\n' +
         '  by direction    inbound 2, outboundAPI 3, outboundDial 3\n' +
         '  total duration  5:59 (359 s)\n' +
