@@ -376,7 +376,7 @@ describe('calls: filters', () => {
 });
 
 describe('calls --csv', () => {
-  test('RFC 4180 with a header: SIP addresses, commas, quotes and line breaks quoted, formulas defused, E.164 as sent', async () => {
+  test('RFC 4180 with a header: separators, quotes, line breaks and formula characters quoted; every cell a spreadsheet could start defused; E.164 and SIP URIs as sent', async () => {
     // Prepare
     const leg = await storeCall('2030-03-01T09:00:00.000Z', {
       from: '"Front desk, 2nd floor" <sip:desk@pbx.example.com>',
@@ -393,6 +393,10 @@ describe('calls --csv', () => {
       direction: 'outboundAPI',
       callDuration: 0,
     });
+    // A spreadsheet whose list separator is ';' starts a new cell at the ';'.
+    const semicolon = await storeCall('2030-03-01T09:00:03.000Z', {
+      from: "sip:x@evil.example;=cmd|' /C calc'!A0",
+    });
 
     // Act
     const run = await records(['calls', '--from', '2030-03-01', '--until', '2030-03-02', '--csv']);
@@ -402,9 +406,10 @@ describe('calls --csv', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe(
       'callId,parentCallId,receivedAt,callStatus,callEndedReason,direction,from,to,callDuration\r\n' +
-        `${child.callId},${parent.callId},2030-03-01T09:00:02.000Z,busy,busy,outboundAPI,+13125550142,+18475550199,0\r\n` +
-        `${parent.callId},,2030-03-01T09:00:01.000Z,completed,farEndHangup,inbound,"'=HYPERLINK(""http://x.example/"",""click"")","'@SUM(1+1)\r\nnext",47\r\n` +
-        `${leg.callId},,2030-03-01T09:00:00.000Z,completed,farEndHangup,inbound,"""Front desk, 2nd floor"" <sip:desk@pbx.example.com>",sip:agent@pbx.example.com;transport=tls,47\r\n`,
+        `${semicolon.callId},,"2030-03-01T09:00:03.000Z",completed,farEndHangup,inbound,"sip:x@evil.example;'=cmd|' /C calc'!A0","+18475550199",47\r\n` +
+        `${child.callId},${parent.callId},"2030-03-01T09:00:02.000Z",busy,busy,outboundAPI,"+13125550142","+18475550199",0\r\n` +
+        `${parent.callId},,"2030-03-01T09:00:01.000Z",completed,farEndHangup,inbound,"'=HYPERLINK(""http://x.example/"",""click"")","'@SUM(1+1)\r\nnext",47\r\n` +
+        `${leg.callId},,"2030-03-01T09:00:00.000Z",completed,farEndHangup,inbound,"""Front desk, 2nd floor"" <sip:desk@pbx.example.com>","sip:agent@pbx.example.com;transport=tls",47\r\n`,
     );
   });
 });
