@@ -21,6 +21,7 @@ import { csvLine } from './csv';
 import { counted } from './format';
 import { JsonArrayWriter } from './json-array-writer';
 import { callLine } from './legs';
+import { terminalText } from './terminal-text';
 
 /** The CSV columns, in order: the record's own attribute names. */
 export const CSV_COLUMNS = [
@@ -77,7 +78,7 @@ export const callsCommand: Command = {
     else if (!csv) {
       const limited = older ? ` (--limit ${limit}: older ones not shown)` : '';
       out(
-        `${counted(count, 'call')}${describeFilter(filter)} ${window.description} in ${target.store.callsTable}${limited}\n`,
+        `${counted(count, 'call')}${terminalText(describeFilter(filter))} ${window.description} in ${target.store.callsTable}${limited}\n`,
       );
     }
     return 0;

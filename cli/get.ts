@@ -4,6 +4,7 @@ import { callIdArgument } from './arguments';
 import { NotFoundError } from './cli-errors';
 import type { Command } from './command';
 import { columns, formatDuration, indentJson, json, type TimeFormat } from './format';
+import { terminalJson, terminalText } from './terminal-text';
 
 /** Attributes in the order people look for them; any others follow alphabetically, `rawBody` comes last. */
 const ORDER = [
@@ -46,7 +47,7 @@ export const getCommand: Command = {
   },
 };
 
-/** The readable form of one call item. */
+/** The readable form of one call item; stored strings with their control characters escaped. */
 export function describeCall(call: CallRecord, time: TimeFormat): string {
   const item = call as unknown as Record<string, unknown>;
   const others = Object.keys(item)
@@ -55,21 +56,34 @@ export function describeCall(call: CallRecord, time: TimeFormat): string {
   const rows: Array<[string, string]> = [];
   for (const name of [...ORDER, ...others]) {
     if (item[name] === undefined) continue;
-    rows.push([name, attributeText(name, item[name], time)]);
+    rows.push([terminalText(name), attributeText(name, item[name], time)]);
   }
-  const raw = typeof call.rawBody === 'string' ? `\nrawBody\n${indent(indentJson(call.rawBody))}\n` : '';
-  return `Call ${call.callId}\n${columns(rows)}\n${raw}`;
+  const raw = typeof call.rawBody === 'string' ? `\nrawBody\n${indent(bodyText(call.rawBody))}\n` : '';
+  return `Call ${terminalText(call.callId)}\n${columns(rows)}\n${raw}`;
 }
 
 function attributeText(name: string, value: unknown, time: TimeFormat): string {
-  if (TIMES.has(name) && typeof value === 'string') return time.both(value);
+  if (TIMES.has(name) && typeof value === 'string') return terminalText(time.both(value));
   if (name === 'expiresAt' && typeof value === 'number') {
     return `${value} = ${time.both(new Date(value * 1000).toISOString())}`;
   }
   if (DURATIONS.has(name) && typeof value === 'number') {
     return value >= 60 ? `${value} s (${formatDuration(value)})` : `${value} s`;
   }
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return typeof value === 'string' ? terminalText(value) : terminalJson(JSON.stringify(value));
+}
+
+/**
+ * The body as sent: JSON indented token by token, its raw DEL and C1 characters in JSON's own escapes (so it
+ * is still the same JSON); anything else on one line, every control character escaped.
+ */
+function bodyText(rawBody: string): string {
+  try {
+    JSON.parse(rawBody);
+  } catch {
+    return terminalText(rawBody);
+  }
+  return terminalJson(indentJson(rawBody));
 }
 
 function indent(text: string): string {

@@ -4,6 +4,7 @@ import { callIdArgument, integerArgument } from './arguments';
 import { NotFoundError } from './cli-errors';
 import type { Command } from './command';
 import { counted, formatDuration, json } from './format';
+import { terminalText } from './terminal-text';
 
 /** One call in the tree; `call` is absent for a parent whose own callStatus has not arrived (yet). */
 export interface LegNode {
@@ -127,31 +128,38 @@ export function drawTree(root: LegNode): string {
 
 function lineOf(node: LegNode): string {
   const call = node.call;
-  if (call === undefined) return `${node.callId}  (no record of this call yet; its legs are below)`;
+  if (call === undefined) {
+    return `${terminalText(node.callId)}  (no record of this call yet; its legs are below)`;
+  }
   return callLine(call);
 }
 
-/** One call on one line: id, direction, status (reason), duration, from → to, receive time. */
+/**
+ * One call on one line: id, direction, status (reason), duration, from → to, receive time. Stored strings
+ * are shown with their control characters escaped (terminalText), so a line is always one line.
+ */
 export function callLine(
   call: Pick<
     CallRecord,
     'callId' | 'direction' | 'callStatus' | 'callEndedReason' | 'callDuration' | 'from' | 'to' | 'receivedAt'
   >,
 ): string {
-  return [
-    call.callId,
-    call.direction,
-    `${call.callStatus} (${call.callEndedReason})`,
-    formatDuration(call.callDuration),
-    `${call.from} → ${call.to}`,
-    call.receivedAt,
-  ].join('  ');
+  return terminalText(
+    [
+      call.callId,
+      call.direction,
+      `${call.callStatus} (${call.callEndedReason})`,
+      formatDuration(call.callDuration),
+      `${call.from} → ${call.to}`,
+      call.receivedAt,
+    ].join('  '),
+  );
 }
 
 export function describeTotals(totals: LegTotals): string {
   const statuses = Object.entries(totals.byStatus)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([status, count]) => `${status} ${count}`)
+    .map(([status, count]) => `${terminalText(status)} ${count}`)
     .join(', ');
   const duration =
     totals.totalDurationSec >= 60

@@ -3,6 +3,7 @@ import type { RejectedDelivery } from '../lib/rejected-delivery';
 import type { Command } from './command';
 import { counted, REPLAY_LABELS } from './format';
 import { JsonArrayWriter } from './json-array-writer';
+import { terminalText } from './terminal-text';
 import { type TimeWindow, timeWindow } from './time-window';
 
 const DEFAULT_SINCE = '24h';
@@ -70,8 +71,10 @@ export function describeRejected(item: RejectedDelivery): string {
     item.replayedAt === undefined
       ? ''
       : `  [replayed ${item.replayedAt}: ${item.replayOutcome === undefined ? '?' : REPLAY_LABELS[item.replayOutcome]}]`;
-  return (
+  // Stored strings, the issues' paths (the sender's keys) among them: control characters escaped. The cut is
+  // made first, so an escape is never cut in half.
+  return terminalText(
     [item.rejectionId, item.reason.padEnd(10), item.callId ?? '(no callId)', shortIssues].join('  ') +
-    replayed
+      replayed,
   );
 }

@@ -14,6 +14,7 @@ import { NotFoundError, UsageError } from './cli-errors';
 import type { Command } from './command';
 import { json, REPLAY_LABELS as LABELS } from './format';
 import { findRejected } from './rejected-list';
+import { terminalText } from './terminal-text';
 import { type TimeWindow, timeWindow } from './time-window';
 
 export interface ReplayResult {
@@ -132,11 +133,14 @@ function retentionDaysOf(item: RejectedDelivery): number {
 
 function describeResult(result: ReplayResult): string {
   const issues = result.issues?.map((issue) => `${issue.path || 'body'}: ${issue.message}`).join('; ');
-  return [
-    result.rejectionId,
-    result.callId ?? '(no callId)',
-    LABELS[result.outcome] + (issues ? `: ${issues}` : ''),
-  ].join('  ');
+  // The issues' paths are the sender's keys: control characters escaped.
+  return terminalText(
+    [
+      result.rejectionId,
+      result.callId ?? '(no callId)',
+      LABELS[result.outcome] + (issues ? `: ${issues}` : ''),
+    ].join('  '),
+  );
 }
 
 function summarise(results: ReplayResult[], table: string): string {

@@ -10,6 +10,7 @@ import type { CliIo } from './cli-io';
 import type { Command } from './command';
 import { json } from './format';
 import { recordedLocalTarget } from './target';
+import { terminalText } from './terminal-text';
 
 /** The samples are the project's test bodies: realistic, fictional (555 numbers), one per kind. */
 const SAMPLES_DIR = path.join(PROJECT_ROOT, 'tests', 'fixtures', 'bodies');
@@ -170,9 +171,10 @@ function isOk(result: SendResult): boolean {
   return result.status >= 200 && result.status < 300;
 }
 
+/** The answer as received, shown with its control characters escaped: any server may be at the URL. */
 function describeSend(result: SendResult): string {
   const line = `${result.status} ${result.statusText}  ${result.callId ?? '(no callId in the body)'}  ${result.ms} ms`;
-  return `${line}\n${result.body === '' ? '' : `${result.body}\n`}`;
+  return `${terminalText(line)}\n${result.body === '' ? '' : `${terminalText(result.body)}\n`}`;
 }
 
 function summarise(results: SendResult[], url: string): string {

@@ -9,6 +9,7 @@ import {
 import { callLogDays, describeFilter } from './calls';
 import type { Command } from './command';
 import { columns, counted, formatDuration, json } from './format';
+import { terminalText } from './terminal-text';
 
 /** `summary`: counts over the same windows and filters as `calls`, from the same index. */
 export const summaryCommand: Command = {
@@ -44,11 +45,11 @@ export const summaryCommand: Command = {
 export function describeSummary(summary: CallLogSummary, title: string): string {
   const counts = (byKey: Record<string, number>) =>
     Object.entries(byKey)
-      .map(([key, count]) => `${key} ${count}`)
+      .map(([key, count]) => `${terminalText(key)} ${count}`)
       .join(', ') || 'none';
   const duration = (seconds: number) =>
     seconds >= 60 ? `${formatDuration(Math.round(seconds))} (${seconds} s)` : `${seconds} s`;
-  return `${title}\n${columns([
+  return `${terminalText(title)}\n${columns([
     ['records', `${summary.total} (${counted(summary.calls, 'call')}, ${counted(summary.legs, 'leg')})`],
     ['by status', counts(summary.byStatus)],
     ['by direction', counts(summary.byDirection)],

@@ -1,6 +1,8 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
 import { type CallsTableCopy, copyOfCallsTable } from '../../support/calls-table-copy';
 import { runRecords } from '../../support/cli';
+import { testDocumentClient } from '../../support/dynamodb';
 import { bodyFixture, freshId, lambdaContext, signedEvent, testEnv } from '../../support/webhook';
 
 // `freeclimb-records calls` and `summary` against the test engine. Every call is stored by the real
@@ -410,6 +412,65 @@ describe('calls --csv', () => {
         `${child.callId},${parent.callId},"2030-03-01T09:00:02.000Z",busy,busy,outboundAPI,"+13125550142","+18475550199",0\r\n` +
         `${parent.callId},,"2030-03-01T09:00:01.000Z",completed,farEndHangup,inbound,"'=HYPERLINK(""http://x.example/"",""click"")","'@SUM(1+1)\r\nnext",47\r\n` +
         `${leg.callId},,"2030-03-01T09:00:00.000Z",completed,farEndHangup,inbound,"""Front desk, 2nd floor"" <sip:desk@pbx.example.com>","sip:agent@pbx.example.com;transport=tls",47\r\n`,
+    );
+  });
+});
+
+describe('calls and summary: stored strings reach the terminal with their control characters escaped', () => {
+  // An ESC colour sequence, a C1 CSI, DEL and a backslash in `from`; a line break and a CR in `to`.
+  const from = '\u001b[31m+13125550142\u001b[0m\u009b2J\u007f\\';
+  const to = '+1847555\n0199\r';
+  const shown = '\\u001b[31m+13125550142\\u001b[0m\\u009b2J\\u007f\\\\ → +1847555\\n0199\\r';
+
+  test('calls: one line per call (wc -l counts right), the characters shown escaped; --json and --csv keep them', async () => {
+    // Prepare
+    const stored = await storeCall('2030-03-05T09:00:00.000Z', { from, to });
+    await storeCall('2030-03-05T09:00:01.000Z');
+    const window = ['--from', '2030-03-05', '--until', '2030-03-06'];
+
+    // Act
+    const readable = await records(['calls', ...window]);
+    const asJson = await records(['calls', ...window, '--json']);
+    const asCsv = await records(['calls', ...window, '--csv']);
+
+    // Assess
+    expect(readable.code).toBe(0);
+    expect(readable.stdout.split('\n')).toHaveLength(3 + 1);
+    expect(readable.stdout.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
+    expect(readable.stdout).toContain(
+      `${stored.callId}  inbound  completed (farEndHangup)  47 s  ${shown}  `,
+    );
+    expect(JSON.parse(asJson.stdout)[1]).toMatchObject({ from, to });
+    expect(asCsv.stdout).toContain(`,"${from}","${to}",47\r\n`);
+  });
+
+  test('summary and the filter it echoes: one line each, escaped', async () => {
+    // Prepare: a status no webhook can store, as another writer could leave it.
+    const stored = await storeCall('2030-03-06T09:00:00.000Z');
+    const doc = testDocumentClient();
+    await doc.send(
+      new UpdateCommand({
+        TableName: table.callsTable,
+        Key: { callId: stored.callId },
+        UpdateExpression: 'SET callStatus = :status',
+        ExpressionAttributeValues: { ':status': 'busy\u001b[2J\n' },
+      }),
+    );
+    doc.destroy();
+    const window = ['--from', '2030-03-06', '--until', '2030-03-07'];
+
+    // Act
+    const summary = await records(['summary', ...window]);
+    const filtered = await records(['calls', ...window, '--number', 'sip:x\u001b]0;title\u0007']);
+
+    // Assess
+    expect(summary.code).toBe(0);
+    expect(summary.stdout.split('\n')).toHaveLength(6 + 1);
+    expect(summary.stdout.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
+    expect(summary.stdout).toContain('  by status       busy\\u001b[2J\\n 1\n');
+    expect(filtered.code).toBe(0);
+    expect(filtered.stdout).toBe(
+      `0 calls with number sip:x\\u001b]0;title\\u0007 from 2030-03-06T00:00:00.000Z until 2030-03-07T00:00:00.000Z in ${table.callsTable}\n`,
     );
   });
 });

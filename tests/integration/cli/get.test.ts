@@ -96,6 +96,32 @@ describe('get <callId>', () => {
     );
   });
 
+  test('stored strings with control characters: escaped, one line each; rawBody the same JSON, its raw C1 and DEL escaped; --json exact', async () => {
+    // Prepare: ESC and a line break (JSON escapes in the body), a C1 CSI and DEL (raw in the body's text).
+    const sample = JSON.parse(withFreshIds(bodyFixture('completed-inbound')).toString('utf8'));
+    const from = '\u001b[31m+13125550142\u001b[0m';
+    const to = '+1847555\n0199\u009b2J\u007f';
+    const body = JSON.stringify({ ...sample, from, to });
+    expect((await handle(signedEvent(body), lambdaContext)).statusCode).toBe(204);
+    const plain = await storedSample('completed-inbound');
+
+    // Act
+    const run = await runRecords(['get', sample.callId]);
+    const plainRun = await runRecords(['get', plain]);
+    const asJson = await runRecords(['get', sample.callId, '--json']);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
+    expect(run.stdout.split('\n')).toHaveLength(plainRun.stdout.split('\n').length);
+    expect(run.stdout).toMatch(/^ {2}from +\\u001b\[31m\+13125550142\\u001b\[0m$/m);
+    expect(run.stdout).toMatch(/^ {2}to +\+1847555\\n0199\\u009b2J\\u007f$/m);
+    const rawBody = run.stdout.slice(run.stdout.indexOf('\nrawBody\n') + '\nrawBody\n'.length);
+    expect(rawBody).toContain('\n    "to": "+1847555\\n0199\\u009b2J\\u007f"\n');
+    expect(JSON.parse(rawBody)).toEqual(JSON.parse(body));
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ from, to, rawBody: body });
+  });
+
   test('the local time follows TZ', async () => {
     // Prepare
     const callId = await storedSample('completed-inbound');

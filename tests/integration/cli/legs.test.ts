@@ -19,7 +19,11 @@ let clock = (FIXTURE_SIGNED_AT + 1) * 1000;
 const handle = createCallStatusHandler({ env: testEnv(), now: () => clock });
 
 /** Stores one call (a child leg when `parentCallId` is given) and returns its id. */
-async function storeCall(parentCallId?: string, durationSec = 30): Promise<string> {
+async function storeCall(
+  parentCallId?: string,
+  durationSec = 30,
+  fields: Record<string, string> = {},
+): Promise<string> {
   const callId = freshId('CA');
   const sample = parentCallId === undefined ? 'completed-inbound' : 'child-leg-outbound-dial';
   const body = JSON.parse(withFreshIds(bodyFixture(sample)).toString('utf8'));
@@ -28,6 +32,7 @@ async function storeCall(parentCallId?: string, durationSec = 30): Promise<strin
     callId,
     parentCallId: parentCallId ?? null,
     callDuration: durationSec,
+    ...fields,
   });
   clock += 1000;
   const response = await handle(signedEvent(text), lambdaContext);
@@ -76,6 +81,28 @@ describe('legs <callId>', () => {
         '5 legs below the call, 3 levels; 6 records, total duration 2:55 (175 s)\nby status: completed 6\n',
       ),
     ).toBe(true);
+  });
+
+  test('stored strings with control characters: one line per call (wc -l counts right), escaped', async () => {
+    // Prepare: an ESC sequence in a leg's `from`, a line break and a C1 CSI in its `to`.
+    const root = await storeCall(undefined, 10);
+    const leg = await storeCall(root, 5, {
+      from: '\u001b[2J\u001b[Hpwned',
+      to: 'sip:a@b.example\n\u009b31m',
+    });
+    const grandchild = await storeCall(leg, 1);
+
+    // Act
+    const run = await runRecords(['legs', root]);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')).toHaveLength(3 + 1 + 2 + 1);
+    expect(run.stdout.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
+    expect(shape(run.stdout)).toEqual([root, `└── ${leg}`, `    └── ${grandchild}`]);
+    expect(run.stdout).toContain(
+      `└── ${leg}  outboundDial  completed (appHangup)  5 s  \\u001b[2J\\u001b[Hpwned → sip:a@b.example\\n\\u009b31m  `,
+    );
   });
 
   test('more legs than one page: every page is read (page size 2, seven legs)', async () => {

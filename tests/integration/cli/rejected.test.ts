@@ -117,6 +117,42 @@ describe('rejected list', () => {
   });
 });
 
+describe('rejected list and replay: what the sender wrote reaches the terminal escaped', () => {
+  test("an issue's path made of the sender's keys, with an ESC sequence, a line break and a C1 CSI: one line per delivery", async () => {
+    // Prepare: a signed body whose forbidden key sits under such a key (the path names both).
+    const receivedAtMs = Date.parse('2031-05-20T10:00:00.000Z');
+    const handle = createCallStatusHandler({ env: testEnv(), now: () => receivedAtMs });
+    const sample = withFreshIds(bodyFixture('completed-inbound')).toString('utf8').trim();
+    const body = `${sample.slice(0, -1)},"\\u001b]0;pwned\\u0007\\n\u009b2J":{"__proto__":1}}`;
+    const response = await handle(
+      signedEvent(body, { signedAt: Math.floor(receivedAtMs / 1000) }),
+      lambdaContext,
+    );
+    expect(response.statusCode).toBe(422);
+    const now = () => receivedAtMs + 60_000;
+    const key = '\u001b]0;pwned\u0007\n\u009b2J';
+    const shown = '\\u001b]0;pwned\\u0007\\n\\u009b2J.__proto__: is a forbidden key';
+
+    // Act
+    const listed = await runRecords(['rejected', 'list', '--since', '90m'], { now });
+    const [item] = JSON.parse(
+      (await runRecords(['rejected', 'list', '--since', '90m', '--json'], { now })).stdout,
+    );
+    const replayed = await runRecords(['rejected', 'replay', item.rejectionId], { now });
+
+    // Assess
+    expect(item.issues).toEqual([{ path: `${key}.__proto__`, message: 'is a forbidden key' }]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')).toHaveLength(2 + 1);
+    expect(listed.stdout.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
+    expect(listed.stdout).toContain(`${item.rejectionId}  invalid     ${item.callId}  ${shown}\n`);
+    expect(replayed.code).toBe(1);
+    expect(replayed.stdout.split('\n')).toHaveLength(2 + 1);
+    expect(replayed.stdout.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
+    expect(replayed.stdout).toContain(`${item.rejectionId}  ${item.callId}  still invalid: ${shown}\n`);
+  });
+});
+
 describe('rejected replay', () => {
   test('--all stores what the current schema accepts with its first receive time; twice stores nothing new', async () => {
     // Prepare

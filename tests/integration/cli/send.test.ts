@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
@@ -168,6 +171,32 @@ describe('send', () => {
     // Assess
     expect(run.code).toBe(0);
     expect(await readCall(store, callIdsIn(run.stdout)[0] ?? '')).toBeDefined();
+  });
+
+  test('whatever answers at the URL, and the callId of a file: shown with control characters escaped', async () => {
+    // Prepare: not the webhook, a server answering with terminal escape sequences over several lines; a
+    // body file whose callId holds ESC (a JSON escape in the file).
+    const answer = 'Bad gateway\n\u001b]0;pwned\u0007\u001b[2J\r\nretry\u009b31m';
+    const other = createServer((_request, response) => {
+      response.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' }).end(answer);
+    });
+    other.listen(0, '127.0.0.1');
+    await once(other, 'listening');
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}/`;
+    const file = path.join(tmpdir(), `body-${randomBytes(6).toString('hex')}.json`);
+    writeFileSync(file, '{"callId":"CA\\u001b[2J"}');
+
+    // Act
+    const run = await runRecords(['send', '--url', url, '--secret', SECRET, file]);
+    other.close();
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
+    const lines = run.stdout.split('\n');
+    expect(lines).toHaveLength(2 + 1);
+    expect(lines[0]).toMatch(/^502 Bad Gateway {2}CA\\u001b\[2J {2}\d+ ms$/);
+    expect(lines[1]).toBe('Bad gateway\\n\\u001b]0;pwned\\u0007\\u001b[2J\\r\\nretry\\u009b31m');
   });
 
   test('errors: nothing listening, no secret, an unknown sample', async () => {
