@@ -1,12 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as dynamodb from '@aws-sdk/client-dynamodb';
 
 /**
- * The queries the documentation shows people (PartiQL statements and `aws dynamodb …` commands), read
- * from README.md and docs/*.md themselves so that a test runs exactly what is written there. The AWS CLI is not a dependency:
- * `awsCliRequest` maps a command to the API call the CLI makes for it, by the CLI's own conventions
- * (`get-item` → GetItem, `--table-name` → TableName, JSON arguments parsed, `--no-x` → X: false).
+ * The commands the documentation shows people (PartiQL statements, `aws …` commands, the Logs Insights
+ * query), read from README.md and docs/*.md themselves so that a test runs exactly what is written there.
  */
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
@@ -30,133 +27,83 @@ export function documentedStatements(): string[] {
   return [...fromBlocks, ...inline].map((statement) => statement.trim());
 }
 
-/** Every `aws dynamodb <operation> --…` command in ```sh blocks and inline code (mentions without options are not commands). */
+/**
+ * Every shell line that runs `aws <service> <operation>` with options, in ```sh blocks (a line continued
+ * with `\\` joined to the next) and inline code, each once; `aws` may follow `$(` (`export X=$(aws …)`).
+ * Mentions without options (`aws kms schedule-key-deletion`) are not commands.
+ */
 export function documentedAwsCommands(): string[] {
   const text = documentation();
   const fromBlocks = fencedBlocks(text, 'sh').flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n'));
-  return [...fromBlocks, ...inlineCode(text)]
+  const commands = [...fromBlocks, ...inlineCode(text)]
     .map((line) => line.trim())
-    .filter((line) => /^aws dynamodb [a-z-]+ .*--/.test(line));
+    .filter((line) => AWS_COMMAND.test(line));
+  return [...new Set(commands)];
 }
 
-function fencedBlocks(text: string, language: string): string[] {
-  const fence = new RegExp(`^\`\`\`${language}\\n([\\s\\S]*?)^\`\`\``, 'gm');
-  return [...text.matchAll(fence)].map((match) => match[1] as string);
+/** `aws <service> <operation> … --option`, at the start of a line or of a command substitution. */
+const AWS_COMMAND = /(?:^|\$\()aws ([a-z0-9-]+) ([a-z0-9-]+) [^`]*--/;
+
+/** `dynamodb query` for `aws dynamodb query --table-name …`. */
+export function awsOperationOf(command: string): string {
+  const match = AWS_COMMAND.exec(command);
+  if (!match) throw new Error(`Not an aws command: ${command}`);
+  return `${match[1]} ${match[2]}`;
 }
 
-function inlineCode(text: string): string[] {
-  // Outside fenced blocks only, so a block's lines are not read twice.
-  const prose = text.replace(/^```[\s\S]*?^```/gm, '');
-  return [...prose.matchAll(/`([^`\n]+)`/g)].map((match) => match[1] as string);
+/** The CloudWatch Logs Insights query: the unlabelled fenced block that starts with `fields`. */
+export function documentedLogsInsightsQuery(): string {
+  const queries = fencedBlocks(documentation(), '').filter((block) => /^fields\s/.test(block));
+  if (queries.length !== 1)
+    throw new Error(`Expected one Logs Insights query in the docs, found ${queries.length}`);
+  return (queries[0] as string).trim();
 }
 
-/** A command the CLI would send: the operation's command class and its input, plus the client options. */
-export interface AwsCliRequest {
-  operation: string;
-  input: Record<string, unknown>;
-  /** `--endpoint-url` and `--region`, which configure the client rather than the request. */
-  client: { endpoint?: string; region?: string };
-}
-
-/** Options that configure the CLI's client, not the request. */
-const CLIENT_OPTIONS: Record<string, keyof AwsCliRequest['client']> = {
-  '--endpoint-url': 'endpoint',
-  '--region': 'region',
-};
-
-/** Maps `aws dynamodb get-item --table-name t --key '{…}'` to GetItem's input, as the AWS CLI does. */
-export function awsCliRequest(command: string): AwsCliRequest {
-  const [aws, service, operation, ...args] = shellWords(command);
-  if (aws !== 'aws' || service !== 'dynamodb' || !operation) {
-    throw new Error(`Not an "aws dynamodb <operation>" command: ${command}`);
-  }
-  const input: Record<string, unknown> = {};
-  const client: AwsCliRequest['client'] = {};
-  for (let i = 0; i < args.length; i += 1) {
-    const option = args[i] as string;
-    if (!option.startsWith('--')) throw new Error(`Unexpected argument ${option} in: ${command}`);
-    const clientOption = CLIENT_OPTIONS[option];
-    const next = args[i + 1];
-    if (next === undefined || next.startsWith('--')) {
-      // A flag: `--consistent-read` is true, `--no-scan-index-forward` sets ScanIndexForward false.
-      const negated = option.startsWith('--no-');
-      input[pascalCase(negated ? option.slice(5) : option.slice(2))] = !negated;
-      continue;
-    }
-    i += 1;
-    if (clientOption) client[clientOption] = next;
-    else input[pascalCase(option.slice(2))] = /^[[{]/.test(next) ? JSON.parse(next) : next;
-  }
-  return { operation: pascalCase(operation), input, client };
+/** A fenced block, or a run of prose lines between blocks (`language` undefined). */
+interface Part {
+  language?: string;
+  text: string;
 }
 
 /**
- * Sends the request through the SDK's command for that operation. Like the CLI, a query or scan follows
- * every page and an execute-statement every NextToken; the items of all pages are returned in order.
+ * The text cut into fenced blocks and the prose between them, line by line: a fence may be indented (a
+ * block inside a list item), its lines lose that indent, and only a bare fence at the same indent closes it.
  */
-export async function sendAwsCliRequest(
-  client: dynamodb.DynamoDBClient,
-  request: AwsCliRequest,
-): Promise<Record<string, dynamodb.AttributeValue>[]> {
-  const Command = (dynamodb as unknown as Record<string, unknown>)[`${request.operation}Command`] as
-    | (new (
-        input: object,
-      ) => Parameters<dynamodb.DynamoDBClient['send']>[0])
-    | undefined;
-  if (!Command) throw new Error(`The SDK has no ${request.operation}Command`);
-  const items: Record<string, dynamodb.AttributeValue>[] = [];
-  let input: Record<string, unknown> = request.input;
-  for (;;) {
-    const output = (await client.send(new Command(input))) as {
-      Item?: Record<string, dynamodb.AttributeValue>;
-      Items?: Record<string, dynamodb.AttributeValue>[];
-      LastEvaluatedKey?: Record<string, dynamodb.AttributeValue>;
-      NextToken?: string;
-    };
-    if (output.Item) items.push(output.Item);
-    items.push(...(output.Items ?? []));
-    if (output.LastEvaluatedKey) input = { ...input, ExclusiveStartKey: output.LastEvaluatedKey };
-    else if (output.NextToken) input = { ...input, NextToken: output.NextToken };
-    else return items;
-  }
-}
-
-function pascalCase(kebab: string): string {
-  return kebab
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
-}
-
-/** Splits a POSIX shell command line into words: single quotes literal, double quotes with \ escapes. */
-export function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  for (let i = 0; i < line.length; i += 1) {
-    const char = line[i] as string;
-    if (/\s/.test(char)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else if (char === "'") {
-      const end = line.indexOf("'", i + 1);
-      if (end < 0) throw new Error(`Unclosed ' in: ${line}`);
-      word = (word ?? '') + line.slice(i + 1, end);
-      i = end;
-    } else if (char === '"') {
-      let value = '';
-      for (i += 1; i < line.length && line[i] !== '"'; i += 1) {
-        if (line[i] === '\\' && i + 1 < line.length) i += 1;
-        value += line[i];
+function parts(text: string): Part[] {
+  const result: Part[] = [];
+  let prose: string[] = [];
+  let open: { indent: string; language: string; lines: string[] } | undefined;
+  for (const line of text.split('\n')) {
+    const fence = /^( *)```(\S*)\s*$/.exec(line);
+    if (!open) {
+      if (!fence) prose.push(line);
+      else {
+        result.push({ text: prose.join('\n') });
+        prose = [];
+        open = { indent: fence[1] ?? '', language: fence[2] ?? '', lines: [] };
       }
-      if (i >= line.length) throw new Error(`Unclosed " in: ${line}`);
-      word = (word ?? '') + value;
-    } else if (char === '\\' && i + 1 < line.length) {
-      i += 1;
-      word = (word ?? '') + line[i];
+    } else if (fence && fence[1] === open.indent && fence[2] === '') {
+      result.push({ language: open.language, text: open.lines.join('\n') });
+      open = undefined;
     } else {
-      word = (word ?? '') + char;
+      open.lines.push(line.startsWith(open.indent) ? line.slice(open.indent.length) : line);
     }
   }
-  if (word !== undefined) words.push(word);
-  return words;
+  result.push({ text: prose.join('\n') });
+  return result;
+}
+
+function fencedBlocks(text: string, language: string): string[] {
+  return parts(text)
+    .filter((part) => part.language === language)
+    .map((part) => part.text);
+}
+
+/** Inline code spans, outside fenced blocks only, so a block's lines are not read twice. */
+function inlineCode(text: string): string[] {
+  const prose = parts(text)
+    .filter((part) => part.language === undefined)
+    .map((part) => part.text)
+    .join('\n');
+  return [...prose.matchAll(/`([^`\n]+)`/g)].map((match) => match[1] as string);
 }
