@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CallRecord } from './call-record';
+import type { CallDetails } from './freeclimb-call';
 import { type RejectedDelivery, type ReplayOutcome, receivedDateOf } from './rejected-delivery';
 
 /** Name of the sparse index that lists the legs a call created. */
@@ -77,6 +78,105 @@ async function putOnce(
     return putOnce(store, record, options, attemptsLeft - 1);
   }
   return existing.rawBody === record.rawBody ? { outcome: 'duplicate' } : { outcome: 'conflict', existing };
+}
+
+/** What a conditional write to a record found: it wrote, the record already had its details, or it is gone. */
+export type EnrichmentWrite<TWritten extends string> = TWritten | 'already-enriched' | 'gone';
+
+/**
+ * Why enrichment gave up on a record, kept on it as its `enrichment` map until details arrive (a later
+ * `enrich` run stores them and removes this).
+ */
+export interface EnrichmentGaveUp {
+  gaveUpAt: string;
+  reason: string;
+  attempts: number;
+}
+
+/**
+ * Adds FreeClimb's details to a record, once: an UpdateItem that sets only `details` (and removes a give-up
+ * mark), conditional on the record existing without details. The webhook's attributes and `rawBody` are
+ * never touched, a record that has details keeps them as they are, and a deleted record is never recreated.
+ */
+export async function saveCallDetails(
+  store: CallStore,
+  callId: string,
+  details: CallDetails,
+  options: StoreOptions = {},
+): Promise<EnrichmentWrite<'enriched'>> {
+  const found = await updateUnenriched(
+    store,
+    callId,
+    'SET details = :value REMOVE enrichment',
+    details,
+    options,
+  );
+  return found === 'written' ? 'enriched' : refusedBecause(found, store, callId, options);
+}
+
+/**
+ * Notes on a record why enrichment gave up (the `enrichment` map), on the same condition as
+ * {@link saveCallDetails}: a record with details, or no record, is left alone and said so.
+ */
+export async function saveEnrichmentGaveUp(
+  store: CallStore,
+  callId: string,
+  mark: EnrichmentGaveUp,
+  options: StoreOptions = {},
+): Promise<EnrichmentWrite<'marked'>> {
+  const found = await updateUnenriched(store, callId, 'SET enrichment = :value', mark, options);
+  return found === 'written' ? 'marked' : refusedBecause(found, store, callId, options);
+}
+
+/**
+ * Sets one map on a record that exists and has no details. When the condition fails, says whether the engine
+ * showed the stored item (`exists`: it has details) or not (`unknown`: no item, or an engine that does not
+ * return it).
+ */
+async function updateUnenriched(
+  store: CallStore,
+  callId: string,
+  updateExpression: string,
+  value: object,
+  options: StoreOptions,
+): Promise<'written' | 'exists' | 'unknown'> {
+  try {
+    await store.doc.send(
+      new UpdateCommand({
+        TableName: store.callsTable,
+        Key: { callId },
+        UpdateExpression: updateExpression,
+        ConditionExpression: 'attribute_exists(callId) AND attribute_not_exists(details)',
+        ExpressionAttributeValues: { ':value': value },
+        // Real DynamoDB returns the stored item here, sparing a read; local engines may not.
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+      { abortSignal: options.abortSignal },
+    );
+    return 'written';
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) {
+      throw error;
+    }
+    return error.Item === undefined ? 'unknown' : 'exists';
+  }
+}
+
+/**
+ * Why the condition failed: an item that exists failed it by having details; without the item from the
+ * engine, a strongly consistent read tells the two cases apart.
+ */
+async function refusedBecause(
+  found: 'exists' | 'unknown',
+  store: CallStore,
+  callId: string,
+  options: StoreOptions,
+): Promise<'already-enriched' | 'gone'> {
+  if (found === 'exists') {
+    return 'already-enriched';
+  }
+  const existing = await getCall(store, callId, { ...options, consistentRead: true });
+  return existing === undefined ? 'gone' : 'already-enriched';
 }
 
 /** Reads one call leg by id, or undefined when there is none. */

@@ -21,7 +21,8 @@ export interface Config {
 /** The value that turns signature verification off; refused inside AWS Lambda. */
 export const VERIFICATION_DISABLED = 'disabled-for-local-development';
 
-type Env = Record<string, string | undefined>;
+/** A process environment, or a test's stand-in for one. */
+export type Env = Record<string, string | undefined>;
 
 /** Reads and checks the configuration once, naming the variable at fault in the error. */
 export function loadConfig(env: Env): Config {
@@ -77,7 +78,8 @@ function signingSource(env: Env): SigningSecretSource {
   );
 }
 
-function required(env: Env, name: string, what: string): string {
+/** A variable that must be set and not blank, trimmed; the error names it and says what it holds. */
+export function required(env: Env, name: string, what: string): string {
   const value = env[name]?.trim();
   if (value === undefined || value === '') {
     throw new ConfigError(`${name} is not set: it must hold ${what}`);
@@ -85,7 +87,8 @@ function required(env: Env, name: string, what: string): string {
   return value;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** A whole number from `min` to `max`, or `fallback` when unset or blank; the error names the variable. */
+export function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const value = env[name]?.trim();
   if (value === undefined || value === '') {
     return fallback;
