@@ -59,7 +59,13 @@ describe('firstJob and readEnrichmentJob', () => {
   });
 
   test.each([
-    ['a malformed call id', { callId: 'CA123' }, 'callId: a call id must be CA followed by 40 hex digits', undefined, 3],
+    [
+      'a malformed call id',
+      { callId: 'CA123' },
+      'callId: a call id must be CA followed by 40 hex digits',
+      undefined,
+      3,
+    ],
     ['attempt 0', { attempt: 0 }, 'attempt: must be at least 1', CALL_ID, 1],
     ['a fractional attempt', { attempt: 1.5 }, 'attempt: must be a whole number', CALL_ID, 1],
     ['a negative 404 count', { notFoundAnswers: -1 }, 'notFoundAnswers: must be at least 0', CALL_ID, 3],
