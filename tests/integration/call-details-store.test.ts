@@ -1,0 +1,309 @@
+import { ConditionalCheckFailedException, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { createDocumentClient } from '../../lib/aws-clients';
+import { type CallStore, saveCallDetails, saveEnrichmentGaveUp } from '../../lib/call-store';
+import type { CallDetails } from '../../lib/freeclimb-call';
+import { testDocumentClient } from '../support/dynamodb';
+import { recordSentRequests } from '../support/engine-requests';
+import { storeCall } from '../support/stored-calls';
+import { freshId, readCall, testStore } from '../support/webhook';
+
+// saveCallDetails and saveEnrichmentGaveUp against the engine, on records the real webhook handler stored:
+// one conditional UpdateItem each, at most once, never recreating a record, never touching the webhook's
+// attributes. What the store sends is captured next to the transport; the engine's answers are real.
+
+const store = testStore();
+
+const DETAILS: CallDetails = {
+  status: 'completed',
+  startTime: '2026-01-15T09:30:00.000Z',
+  connectTime: '2026-01-15T09:30:06.000Z',
+  endTime: '2026-01-15T09:30:47.000Z',
+  duration: 47,
+  connectDuration: 41,
+  answeredBy: 'human',
+  callerName: 'ACME SUPPORT',
+  phoneNumberId: 'PN0123456789abcdef0123456789abcdef01234567',
+  applicationId: 'AP0123456789abcdef0123456789abcdef01234567',
+  enrichedAt: '2026-01-15T09:31:00.000Z',
+};
+
+const GAVE_UP = {
+  gaveUpAt: '2026-01-16T09:31:00.000Z',
+  reason: 'FreeClimb does not know this call',
+  attempts: 3,
+};
+
+/** A store whose client records what it sends. */
+function recordingStore(): {
+  store: CallStore;
+  doc: DynamoDBDocumentClient;
+  sent: ReturnType<typeof recordSentRequests>;
+} {
+  const doc = createDocumentClient();
+  return { store: { ...store, doc }, doc, sent: recordSentRequests(doc) };
+}
+
+async function deleteRecord(callId: string): Promise<void> {
+  await testDocumentClient().send(new DeleteCommand({ TableName: store.callsTable, Key: { callId } }));
+}
+
+describe('saveCallDetails', () => {
+  test('adds the details with one conditional UpdateItem, leaving every webhook attribute and rawBody as stored', async () => {
+    // Prepare
+    const record = await storeCall();
+    const { store: recording, sent } = recordingStore();
+
+    // Act
+    const outcome = await saveCallDetails(recording, record.callId, DETAILS);
+
+    // Assess
+    expect(outcome).toBe('enriched');
+    expect(await readCall(store, record.callId)).toEqual({ ...record, details: DETAILS });
+    expect(sent).toEqual([
+      {
+        operation: 'UpdateItem',
+        body: {
+          TableName: store.callsTable,
+          Key: { callId: { S: record.callId } },
+          UpdateExpression: 'SET details = :value REMOVE enrichment',
+          ConditionExpression: 'attribute_exists(callId) AND attribute_not_exists(details)',
+          ExpressionAttributeValues: { ':value': { M: marshall(DETAILS) } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    ]);
+  });
+
+  test('enriches once: a second write leaves the first details, enrichedAt included', async () => {
+    // Prepare
+    const record = await storeCall();
+    await saveCallDetails(store, record.callId, DETAILS);
+    const later = { ...DETAILS, connectDuration: 40, enrichedAt: '2026-01-15T10:00:00.000Z' };
+
+    // Act
+    const outcome = await saveCallDetails(store, record.callId, later);
+
+    // Assess
+    expect(outcome).toBe('already-enriched');
+    expect(await readCall(store, record.callId)).toEqual({ ...record, details: DETAILS });
+  });
+
+  test('never recreates a deleted record', async () => {
+    // Prepare
+    const record = await storeCall();
+    await deleteRecord(record.callId);
+
+    // Act
+    const outcome = await saveCallDetails(store, record.callId, DETAILS);
+
+    // Assess
+    expect(outcome).toBe('gone');
+    expect(await readCall(store, record.callId)).toBeUndefined();
+  });
+
+  test('never creates a record for a call id the table never had', async () => {
+    // Prepare
+    const callId = freshId('CA');
+
+    // Act
+    const outcome = await saveCallDetails(store, callId, DETAILS);
+
+    // Assess
+    expect(outcome).toBe('gone');
+    expect(await readCall(store, callId)).toBeUndefined();
+  });
+
+  test('without the stored item on the condition failure (as dynalite answers), a consistent read tells "already enriched"', async () => {
+    // Prepare
+    const record = await storeCall();
+    await saveCallDetails(store, record.callId, DETAILS);
+    const { store: recording, doc, sent } = recordingStore();
+    onConditionFailure(doc, (error) => {
+      delete error.Item;
+    });
+
+    // Act
+    const outcome = await saveCallDetails(recording, record.callId, DETAILS);
+
+    // Assess
+    expect(outcome).toBe('already-enriched');
+    expect(sent.map((request) => request.operation)).toEqual(['UpdateItem', 'GetItem']);
+    expect(sent[1]?.body).toEqual({
+      TableName: store.callsTable,
+      Key: { callId: { S: record.callId } },
+      ConsistentRead: true,
+    });
+  });
+
+  test('with the stored item on the condition failure (as DynamoDB answers), no read is needed', async () => {
+    // Prepare: the item is attached as DynamoDB's ALL_OLD answer carries it (read straight from the table
+    // when the engine does not send it).
+    const record = await storeCall();
+    await saveCallDetails(store, record.callId, DETAILS);
+    const { store: recording, doc, sent } = recordingStore();
+    const raw = testDocumentClient();
+    onConditionFailure(doc, async (error) => {
+      error.Item ??= (
+        await raw.send(
+          new GetItemCommand({ TableName: store.callsTable, Key: { callId: { S: record.callId } } }),
+        )
+      ).Item;
+    });
+
+    // Act
+    const outcome = await saveCallDetails(recording, record.callId, DETAILS);
+
+    // Assess
+    expect(outcome).toBe('already-enriched');
+    expect(sent.map((request) => request.operation)).toEqual(['UpdateItem']);
+  });
+
+  test('a write the engine refuses for another reason fails as it is, and is never read back', async () => {
+    // Prepare
+    const { store: recording, sent } = recordingStore();
+    const missingTable = { ...recording, callsTable: `${store.callsTable}-missing` };
+
+    // Act
+    const failure = await saveCallDetails(missingTable, freshId('CA'), DETAILS).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(sent.map((request) => request.operation)).toEqual(['UpdateItem']);
+  });
+});
+
+describe('saveEnrichmentGaveUp', () => {
+  test('notes why enrichment gave up, and nothing else changes', async () => {
+    // Prepare
+    const record = await storeCall();
+    const { store: recording, sent } = recordingStore();
+
+    // Act
+    const outcome = await saveEnrichmentGaveUp(recording, record.callId, GAVE_UP);
+
+    // Assess
+    expect(outcome).toBe('marked');
+    expect(await readCall(store, record.callId)).toEqual({ ...record, enrichment: GAVE_UP });
+    expect(sent).toEqual([
+      {
+        operation: 'UpdateItem',
+        body: expect.objectContaining({
+          UpdateExpression: 'SET enrichment = :value',
+          ConditionExpression: 'attribute_exists(callId) AND attribute_not_exists(details)',
+          ExpressionAttributeValues: { ':value': { M: marshall(GAVE_UP) } },
+        }),
+      },
+    ]);
+  });
+
+  test('leaves an enriched record as it is', async () => {
+    // Prepare
+    const record = await storeCall();
+    await saveCallDetails(store, record.callId, DETAILS);
+
+    // Act
+    const outcome = await saveEnrichmentGaveUp(store, record.callId, GAVE_UP);
+
+    // Assess
+    expect(outcome).toBe('already-enriched');
+    expect(await readCall(store, record.callId)).toEqual({ ...record, details: DETAILS });
+  });
+
+  test('never recreates a deleted record', async () => {
+    // Prepare
+    const record = await storeCall();
+    await deleteRecord(record.callId);
+
+    // Act
+    const outcome = await saveEnrichmentGaveUp(store, record.callId, GAVE_UP);
+
+    // Assess
+    expect(outcome).toBe('gone');
+    expect(await readCall(store, record.callId)).toBeUndefined();
+  });
+
+  test('a later give-up replaces the earlier note; details stored afterwards remove it', async () => {
+    // Prepare
+    const record = await storeCall();
+    await saveEnrichmentGaveUp(store, record.callId, GAVE_UP);
+    const again = { ...GAVE_UP, attempts: 4, gaveUpAt: '2026-01-17T09:31:00.000Z' };
+
+    // Act
+    const remarked = await saveEnrichmentGaveUp(store, record.callId, again);
+    const markedRecord = await readCall(store, record.callId);
+    const enriched = await saveCallDetails(store, record.callId, DETAILS);
+
+    // Assess
+    expect(remarked).toBe('marked');
+    expect(markedRecord).toEqual({ ...record, enrichment: again });
+    expect(enriched).toBe('enriched');
+    expect(await readCall(store, record.callId)).toEqual({ ...record, details: DETAILS });
+  });
+});
+
+test.each<[string, (options: { abortSignal: AbortSignal }) => Promise<unknown>]>([
+  ['saveCallDetails', (options) => saveCallDetails(store, freshId('CA'), DETAILS, options)],
+  ['saveEnrichmentGaveUp', (options) => saveEnrichmentGaveUp(store, freshId('CA'), GAVE_UP, options)],
+])('%s gives up as soon as its abort signal has fired', async (_name, call) => {
+  // Prepare
+  const controller = new AbortController();
+  controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+
+  // Act
+  const failure = await call({ abortSignal: controller.signal }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+  // Assess
+  expect(failure).toMatchObject({ name: 'AbortError' });
+});
+
+test.each<[string, (store: CallStore, options: { abortSignal: AbortSignal }) => Promise<unknown>]>([
+  ['saveCallDetails', (recording, options) => saveCallDetails(recording, freshId('CA'), DETAILS, options)],
+  [
+    'saveEnrichmentGaveUp',
+    (recording, options) => saveEnrichmentGaveUp(recording, freshId('CA'), GAVE_UP, options),
+  ],
+])('%s passes its abort signal to the read after a condition failure', async (_name, save) => {
+  // Prepare: the condition fails for real (no record); the signal fires before the read that follows.
+  const { store: recording, doc, sent } = recordingStore();
+  const controller = new AbortController();
+  onConditionFailure(doc, (error) => {
+    delete error.Item;
+    controller.abort();
+  });
+
+  // Act
+  const failure = await save(recording, { abortSignal: controller.signal }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+  // Assess
+  expect(failure).toMatchObject({ name: 'AbortError' });
+  expect(sent.map((request) => request.operation)).toEqual(['UpdateItem', 'GetItem']);
+});
+
+/** Lets a test change the engine's real ConditionalCheckFailedException before the store sees it. */
+function onConditionFailure(
+  doc: DynamoDBDocumentClient,
+  change: (error: ConditionalCheckFailedException) => void | Promise<void>,
+): void {
+  doc.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) await change(error);
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'changeConditionFailure' },
+  );
+}
