@@ -1,5 +1,5 @@
 /**
- * Three projects: the unit tests once, and the integration and reliability tests once per local engine
+ * The unit tests and the emulator tests once, and the integration and reliability tests once per local engine
  * (the same files, parameterised by the setup file that points them at their engine). Transpiled with SWC
  * for speed; `npm run typecheck` does the type checking.
  */
@@ -31,5 +31,14 @@ module.exports = {
     { ...shared, displayName: 'unit', roots: ['<rootDir>/tests/unit'], testMatch: ['**/*.test.ts'] },
     engineProject('dynalite'),
     engineProject('dynamodb-local', ['<rootDir>/tests/dynamodb-local']),
+    // Once, not per engine: a real deploy on moto's AWS emulator and the IAM policy simulations.
+    {
+      ...shared,
+      displayName: 'emulator',
+      roots: ['<rootDir>/tests/emulator'],
+      testMatch: ['**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/support/emulator.global-setup.ts',
+      globalTeardown: '<rootDir>/tests/support/emulator.global-teardown.ts',
+    },
   ],
 };

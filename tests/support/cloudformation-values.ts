@@ -2,7 +2,7 @@ import type { Template } from './packaged-template';
 
 /**
  * What CloudFormation would make of a template value in a given account and region: pseudo parameters,
- * Fn::Join, Fn::Select, Fn::Split and Fn::If (with conditions built from Fn::Equals/Fn::Not) are evaluated;
+ * Fn::Join, Fn::Select, Fn::Split, Fn::Sub and Fn::If (with conditions built from Fn::Equals/Fn::Not) are evaluated;
  * anything else (a reference to a resource) is left as it is. Enough to read an ARN the way IAM will see it.
  */
 
@@ -40,6 +40,18 @@ export function evaluate(template: Template, value: Value, pseudo = EXAMPLE_PSEU
     const [index, list] = argument as [number | string, Value];
     const evaluated = again(list);
     return Array.isArray(evaluated) ? evaluated[Number(index)] : value;
+  }
+  if (name === 'Fn::Sub') {
+    // `${Name}` from the pseudo parameters (and any template parameters given with them); `${Resource.Attr}`
+    // or an unknown name leaves the whole value as it is.
+    const [text, variables] = (typeof argument === 'string' ? [argument, {}] : argument) as [
+      string,
+      Record<string, Value>,
+    ];
+    const known: Record<string, Value> = { ...pseudo, ...(again(variables) as Record<string, Value>) };
+    const names = [...text.matchAll(/\$\{([^}!]+)\}/g)].map((match) => match[1] as string);
+    if (!names.every((variable) => typeof known[variable] === 'string')) return value;
+    return text.replace(/\$\{([^}!]+)\}/g, (_, variable: string) => known[variable] as string);
   }
   if (name === 'Fn::If') {
     const [condition, whenTrue, whenFalse] = argument as [string, Value, Value];
