@@ -1,8 +1,8 @@
 /**
  * One JSON array written element by element, in exactly the text `JSON.stringify(array, null, 2)` gives for
  * the whole array, so a list command's `--json` can print a window of any length while holding one element:
- * building the whole text at once reaches V8's string limit (about 2^29 characters, some 1.4 million call
- * log entries) and first holds every element.
+ * building the whole text at once first holds every element, then passes V8's string limit (2^29 - 24
+ * characters: 1.4 to 1.7 million call log entries, by their size) with `RangeError: Invalid string length`.
  *
  * The `[` is written with the first element, so a command that fails before reading anything leaves stdout
  * empty. One that fails halfway leaves an array without its `]`: no JSON reader takes that for a whole
