@@ -73,6 +73,7 @@ export const callsCommand: Command = {
       if (context.json) array.add(entry);
       else if (csv) out(csvLine(CSV_COLUMNS.map((column) => entry[column])));
       else out(`${callLine(entry)}\n`);
+      await context.io.drained?.();
     }
     if (context.json) array.end();
     else if (!csv) {

@@ -3,6 +3,12 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 /** Everything the CLI touches outside itself, so tests can run it in-process with their own. */
 export interface CliIo {
   stdout: (text: string) => void;
+  /**
+   * Resolves once stdout can take more. A pipe to a slow reader (`calls --json | less`) queues whatever is
+   * written in memory; commands that stream a window wait here between entries, so memory stays flat there
+   * too. Absent where writes never queue (tests that collect the output).
+   */
+  drained?: () => Promise<void>;
   stderr: (text: string) => void;
   /** The CLI's own settings: TZ, DYNAMODB_PORT, FREECLIMB_SIGNING_SECRET (AWS credentials: the SDK's chain). */
   env: Record<string, string | undefined>;

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { backfillCommand } from './backfill';
 import { callsCommand } from './calls';
@@ -229,6 +230,10 @@ export function main(): void {
   });
   runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
+    drained: () =>
+      process.stdout.writableNeedDrain
+        ? once(process.stdout, 'drain').then(() => undefined)
+        : Promise.resolve(),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     now: Date.now,

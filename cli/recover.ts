@@ -13,6 +13,7 @@ import { CliError, UsageError } from './cli-errors';
 import type { Command } from './command';
 import { json } from './format';
 import { decodeExport, type LogLine, notStoredLines } from './log-export';
+import { terminalText } from './terminal-text';
 
 /** The webhook's tolerance unless `SIGNATURE_TOLERANCE_SECONDS` says otherwise (see lib/config.ts). */
 const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -275,7 +276,10 @@ function describeResult(result: RecoverResult): string {
     result.source,
     result.receivedAt ?? '(no receivedAt)',
     result.callId ?? '(no callId)',
-    labelOf(result) + (result.rejectionId ? ` as ${result.rejectionId}` : '') + (detail ? `: ${detail}` : ''),
+    labelOf(result) +
+      (result.rejectionId ? ` as ${result.rejectionId}` : '') +
+      // Issue paths name the body's own keys, which a sender chose.
+      (detail ? `: ${terminalText(detail)}` : ''),
   ].join('  ');
 }
 

@@ -29,6 +29,7 @@ export const rejectedListCommand: Command = {
       count += 1;
       if (context.json) array.add(item);
       else out(`${describeRejected(item)}\n`);
+      await context.io.drained?.();
     }
     if (context.json) array.end();
     else {

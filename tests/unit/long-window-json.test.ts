@@ -229,6 +229,43 @@ describe('--json over a long window streams: the live heap stays flat', () => {
   }, 600_000);
 });
 
+describe('a slow reader of stdout', () => {
+  test('calls waits for stdout to drain between entries, so unread output stays within a bound', async () => {
+    // Prepare: a reader that takes 16 KiB per turn of the event loop, and a stdout that, like a pipe's,
+    // asks to be waited for once 64 KiB are queued.
+    const highWaterMark = 64 * 1024;
+    let queued = 0;
+    let mostQueued = 0;
+    const stdout = new DiscardingStdout('"callId": "CA');
+    const write = (text: string) => {
+      stdout.write(text);
+      queued += text.length;
+      mostQueued = Math.max(mostQueued, queued);
+    };
+    const reader = setInterval(() => {
+      queued = Math.max(0, queued - 16 * 1024);
+    }, 0);
+    const drained = async () => {
+      while (queued > highWaterMark) await new Promise((resolve) => setTimeout(resolve, 0));
+    };
+    const perDay = 2_000;
+    const watch = new HeapWatch(10 * perDay);
+    const context = contextFor(callLogStandIn(perDay, watch), stdout, Date.parse('2030-01-01T00:00:00Z'));
+    context.io = { ...context.io, stdout: write, drained };
+    const values: ParsedValues = { from: '2029-01-01', until: '2029-01-11', json: true };
+
+    // Act
+    const code = await callsCommand.run(context, values, []).finally(() => clearInterval(reader));
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout.elements).toBe(10 * perDay);
+    expect(stdout.characters).toBeGreaterThan(20 * highWaterMark);
+    // One entry may be written past the mark before the command waits.
+    expect(mostQueued).toBeLessThan(highWaterMark + 1024);
+  }, 60_000);
+});
+
 describe('JsonArrayWriter', () => {
   test.each([
     ['no elements', []],

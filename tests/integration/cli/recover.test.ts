@@ -11,6 +11,7 @@ import { ssmStandIn, ssmThrottling } from '../../support/ssm-stand-in';
 import {
   bodyFixture,
   clockAt,
+  freshId,
   lambdaContext,
   readCall,
   signedEvent,
@@ -263,6 +264,20 @@ describe('recover', () => {
         outcome: 'unsupported-media-type',
       },
     ]);
+  });
+
+  test('an issue path made of the sender’s own keys reaches the terminal escaped, never raw', async () => {
+    // Prepare: an authentic body nested too deep under a key that clears the screen.
+    const nested = `${'{"a":'.repeat(64)}1${'}'.repeat(64)}`;
+    const body = Buffer.from(`{"callId":"${freshId('CA')}","\\u001b[2J":${nested}}`);
+    const logs = await logLinesOf(ssmDown(), [signedEvent(body)]);
+
+    // Act
+    const run = await runRecords(['recover', fileOf(jsonLines(logs)), '--dry-run'], withSecret);
+
+    // Assess
+    expect(run.stdout).toContain('\\u001b[2J.a.a');
+    expect(run.stdout).not.toMatch(/\p{Cc}(?<!\n)/u);
   });
 
   test('a line that says verified: true but whose body was changed is refused', async () => {
