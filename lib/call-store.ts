@@ -8,8 +8,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { CallDetails } from './call-details';
 import type { CallRecord } from './call-record';
-import type { CallDetails } from './freeclimb-call';
 import { type RejectedDelivery, type ReplayOutcome, receivedDateOf } from './rejected-delivery';
 
 /** Name of the sparse index that lists the legs a call created. */

@@ -1,4 +1,5 @@
 import type { Admission, AuthPause, KeyVerdict } from './auth-pause';
+import type { CallDetails } from './call-details';
 import { type CallStore, saveCallDetails, saveEnrichmentGaveUp } from './call-store';
 import { type EnrichmentJob, readEnrichmentJob } from './enrichment-job';
 import {
@@ -8,7 +9,7 @@ import {
   readFreeClimbCall,
 } from './freeclimb-api';
 import type { FreeClimbApiKey } from './freeclimb-api-key';
-import { type CallDetails, toCallDetails } from './freeclimb-call';
+import { toCallDetails } from './freeclimb-call';
 import { isoUtc, parseIsoTime } from './freeclimb-time';
 
 /** The metric an alarm watches: FreeClimb refused the API key (401 or 403). Count it in `onAuthFailure`. */

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import type { CallDetails, FinalStatus } from './call-details';
 import { Seconds } from './call-status-webhook';
 import { isoUtc, parseIsoTime, parseRfc1123 } from './freeclimb-time';
 
@@ -21,8 +22,7 @@ export const CALL_RESOURCE_STATUSES = [
 ] as const;
 
 /** The statuses a call ends in; the others say it is still going on. */
-export const FINAL_STATUSES = ['canceled', 'completed', 'failed', 'busy', 'noAnswer'] as const;
-export type FinalStatus = (typeof FINAL_STATUSES)[number];
+export const FINAL_STATUSES: readonly FinalStatus[] = ['canceled', 'completed', 'failed', 'busy', 'noAnswer'];
 
 /** The times a `completed` call must have before its details are final. */
 const COMPLETED_TIMES = ['startTime', 'connectTime', 'endTime'] as const;
@@ -95,26 +95,6 @@ export const FreeClimbCall = v.object(
 
 /** A checked Call resource: times already in ISO 8601 UTC, every empty value undefined. */
 export type FreeClimbCall = v.InferOutput<typeof FreeClimbCall>;
-
-/**
- * What a record's `details` map holds: FreeClimb's own field names, times in ISO 8601 UTC, and only the
- * fields that have a value, plus when the details were read.
- */
-export interface CallDetails {
-  status: FinalStatus;
-  startTime?: string;
-  connectTime?: string;
-  endTime?: string;
-  /** Seconds from start to end, ring time included. */
-  duration?: number;
-  /** Seconds from answer to end: the talk time. */
-  connectDuration?: number;
-  answeredBy?: string;
-  callerName?: string;
-  phoneNumberId?: string;
-  applicationId?: string;
-  enrichedAt: string;
-}
 
 type TimeField = (typeof COMPLETED_TIMES)[number];
 

@@ -2,8 +2,8 @@ import { ConditionalCheckFailedException, GetItemCommand } from '@aws-sdk/client
 import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient } from '../../lib/aws-clients';
+import type { CallDetails } from '../../lib/call-details';
 import { type CallStore, saveCallDetails, saveEnrichmentGaveUp } from '../../lib/call-store';
-import type { CallDetails } from '../../lib/freeclimb-call';
 import { testDocumentClient } from '../support/dynamodb';
 import { recordSentRequests } from '../support/engine-requests';
 import { storeCall } from '../support/stored-calls';
