@@ -3,6 +3,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { conditionHolds, evaluate } from '../support/cloudformation-values';
+import { sectionTableRows } from '../support/doc-table';
+import { runInFlight } from '../support/in-flight';
 import { packagedTemplate, type Template } from '../support/packaged-template';
 
 // AWS Control Tower's proactive controls, as AWS publishes them (cfn-guard rules), run over the template of
@@ -90,31 +92,12 @@ async function verdictOf(binary: string, dataFile: string, rulesFile: string): P
   return verdict as Verdict;
 }
 
-/** Runs `work` over `items`, `limit` at a time, keeping the order of the results. */
-async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 /** The documented table: control id → its verdict column ("passes", or "accepted exception: why"). */
 async function documentedTable(): Promise<Map<string, string>> {
-  const doc = await readFile(path.join(PROJECT_ROOT, CONTROLS_DOC), 'utf8');
-  const start = doc.indexOf(CONTROLS_HEADING);
-  if (start < 0) throw new Error(`${CONTROLS_DOC} has no "${CONTROLS_HEADING}" section`);
-  const section = doc.slice(start + CONTROLS_HEADING.length).split(/\n#{1,3} /)[0] ?? '';
   const rows = new Map<string, string>();
-  for (const line of section.split('\n')) {
-    const cells = line.split('|').map((cell) => cell.trim());
-    const id = /^`(CT\.[A-Z0-9.]+)`$/.exec(cells[1] ?? '')?.[1];
-    if (id) rows.set(id, cells[3] ?? '');
+  for (const [control, , verdict] of await sectionTableRows(CONTROLS_DOC, CONTROLS_HEADING)) {
+    const id = /^`(CT\.[A-Z0-9.]+)`$/.exec(control ?? '')?.[1];
+    if (id) rows.set(id, verdict ?? '');
   }
   return rows;
 }
@@ -132,8 +115,9 @@ beforeAll(async () => {
     control.resourceTypes.some((type) => present.has(type)),
   );
   const binary = guardBinary();
-  const results = await inParallel(applicable, PARALLEL_RUNS, (control) =>
-    verdictOf(binary, dataFile, control.rulesFile),
+  const results = await runInFlight(
+    applicable.map((control) => () => verdictOf(binary, dataFile, control.rulesFile)),
+    PARALLEL_RUNS,
   );
   verdicts = new Map(
     applicable.map((control, index) => [control.id, { control, verdict: results[index] as Verdict }]),

@@ -2,7 +2,7 @@ import type { Template } from './packaged-template';
 
 /**
  * What CloudFormation would make of a template value in a given account and region: pseudo parameters,
- * Fn::Join, Fn::Select, Fn::Split, Fn::Sub and Fn::If (with conditions built from Fn::Equals/Fn::Not) are evaluated;
+ * template parameters (their defaults), Fn::Join, Fn::Select, Fn::Split, Fn::Sub and Fn::If (with conditions built from Fn::Equals/Fn::Not) are evaluated;
  * anything else (a reference to a resource) is left as it is. Enough to read an ARN the way IAM will see it.
  */
 
@@ -15,17 +15,30 @@ export const EXAMPLE_PSEUDO_PARAMETERS: Record<string, string> = {
 
 type Value = unknown;
 
+/** What `Ref: AWS::NoValue` evaluates to: CloudFormation leaves out the property or list element. */
+export const NO_VALUE = Symbol('AWS::NoValue');
+
+/** An object's entries evaluated, without those that evaluate to AWS::NoValue. */
+function evaluatedObject(entries: [string, Value][], again: (inner: Value) => Value): Value {
+  return Object.fromEntries(
+    entries.map(([key, inner]) => [key, again(inner)]).filter(([, evaluated]) => evaluated !== NO_VALUE),
+  );
+}
+
 /** Evaluates `value` as CloudFormation would, leaving references to resources unevaluated. */
 export function evaluate(template: Template, value: Value, pseudo = EXAMPLE_PSEUDO_PARAMETERS): Value {
   const again = (inner: Value) => evaluate(template, inner, pseudo);
-  if (Array.isArray(value)) return value.map(again);
+  if (Array.isArray(value)) return value.map(again).filter((evaluated) => evaluated !== NO_VALUE);
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value);
   const [name, argument] = entries[0] ?? [];
-  if (entries.length !== 1 || name === undefined) {
-    return Object.fromEntries(entries.map(([key, inner]) => [key, again(inner)]));
-  }
+  if (entries.length !== 1 || name === undefined) return evaluatedObject(entries, again);
+  if (name === 'Ref' && argument === 'AWS::NoValue') return NO_VALUE;
   if (name === 'Ref' && typeof argument === 'string' && argument in pseudo) return pseudo[argument];
+  // `serverless deploy` passes no parameter values: CloudFormation takes each template parameter's default.
+  if (name === 'Ref' && typeof argument === 'string' && template.Parameters?.[argument]) {
+    return template.Parameters[argument].Default;
+  }
   if (name === 'Fn::Join') {
     const [separator, parts] = argument as [string, Value[]];
     const evaluated = parts.map(again);
@@ -57,7 +70,7 @@ export function evaluate(template: Template, value: Value, pseudo = EXAMPLE_PSEU
     const [condition, whenTrue, whenFalse] = argument as [string, Value, Value];
     return again(conditionHolds(template, condition, pseudo) ? whenTrue : whenFalse);
   }
-  return Object.fromEntries(entries.map(([key, inner]) => [key, again(inner)]));
+  return evaluatedObject(entries, again);
 }
 
 /** The truth of a named condition in the template's Conditions section. */

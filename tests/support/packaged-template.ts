@@ -1,20 +1,22 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
+import { linkedServiceDirectory, runServerless } from './serverless-cli';
 
 /**
- * The CloudFormation template `serverless deploy` would send, packaged offline once per jest run and shared
- * by every test file that reads it (the first caller packages; the others wait for its result).
+ * The CloudFormation templates `serverless deploy` would send, packaged offline once per jest run for each
+ * set of stage parameters and shared by every test file that reads them (the first caller packages; the
+ * others wait for its result).
  */
 
 /** The stage users deploy: AWS's controls and the permission checks judge what production would get. */
 export const PACKAGE_STAGE = 'prod';
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-const TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
-const WAIT_LIMIT_MS = 120_000;
+/** The framework creates a stack with this template (the deployment bucket only)... */
+export const CREATE_TEMPLATE_FILE = 'cloudformation-template-create-stack.json';
+/** ...and then updates it with this one, which holds everything else. */
+export const UPDATE_TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
+const WAIT_LIMIT_MS = 180_000;
 
 export interface Resource {
   Type: string;
@@ -23,12 +25,15 @@ export interface Resource {
   DependsOn?: string | string[];
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
+  Metadata?: Record<string, unknown>;
 }
 
 export interface Template {
+  Parameters?: Record<string, { Type?: string; Default?: unknown; AllowedPattern?: string }>;
   Conditions?: Record<string, unknown>;
   Resources: Record<string, Resource>;
   Outputs: Record<string, { Value: unknown }>;
+  Metadata?: Record<string, unknown>;
 }
 
 /** What one `serverless package` run ended with. */
@@ -36,43 +41,59 @@ export interface PackageRun {
   exitCode: number;
   /** stdout and stderr together, as a user sees them. */
   output: string;
-  /** The packaged template, when the run succeeded. */
+  /** The packaged update template, when the run succeeded. */
   template?: Template;
 }
 
-/** Runs `serverless package --stage <stage>` with `--param` entries into `packageDir`; never throws on exit code. */
+/** A named set of `--param` entries to package the stage with. */
+export interface StageParameterSet {
+  /** Short and file-name safe: it names the package's folder. */
+  name: string;
+  params: string[];
+}
+
+/** serverless.yml's own defaults: no `--param` at all. */
+export const DEFAULT_PARAMETERS: StageParameterSet = { name: 'defaults', params: [] };
+
+/**
+ * Runs `serverless package --stage <stage>` with `--param` entries into `packageDir`; never throws on exit
+ * code. The framework works in a directory of its own next to `packageDir` (tests/support/serverless-cli.ts),
+ * so packagings that run at the same time cannot delete each other's build output.
+ */
 export async function runServerlessPackage(
   stage: string,
   params: string[],
   packageDir: string,
 ): Promise<PackageRun> {
+  const serviceDir = await linkedServiceDirectory(`${packageDir}.work`);
   const args = ['package', '--stage', stage, '--package', packageDir, ...params.map((p) => `--param=${p}`)];
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'serverless'),
-      args,
-      { cwd: PROJECT_ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } },
-    );
-    const template = JSON.parse(await readFile(path.join(packageDir, TEMPLATE_FILE), 'utf8')) as Template;
-    return { exitCode: 0, output: stdout + stderr, template };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { exitCode: failed.code, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
-  }
+  const run = await runServerless(serviceDir, args, {});
+  if (run.exitCode !== 0) return { exitCode: run.exitCode, output: run.output };
+  return { exitCode: 0, output: run.output, template: await readTemplate(packageDir, UPDATE_TEMPLATE_FILE) };
 }
 
-/** Packages stage `prod` offline (no AWS account needed) on first use in this run and returns the template. */
-export async function packagedTemplate(): Promise<Template> {
+/** Reads a packaged template file. */
+export async function readTemplate(packageDir: string, file: string): Promise<Template> {
+  return JSON.parse(await readFile(path.join(packageDir, file), 'utf8')) as Template;
+}
+
+/**
+ * The folder holding stage `prod` packaged with `parameters` (both templates and the code zip), packaged
+ * offline on first use in this run.
+ */
+export async function packagedDirectory(parameters: StageParameterSet): Promise<string> {
   const runDir = process.env.TEST_RUN_DIR;
   if (!runDir) throw new Error('TEST_RUN_DIR is not set: the jest global setup creates it');
-  const packageDir = path.join(runDir, 'serverless-package');
-  const done = path.join(runDir, 'serverless-package.done');
-  const failed = path.join(runDir, 'serverless-package.failed');
+  const suffix = parameters.name === DEFAULT_PARAMETERS.name ? '' : `-${parameters.name}`;
+  const packageDir = path.join(runDir, `serverless-package${suffix}`);
+  const done = `${packageDir}.done`;
+  const failed = `${packageDir}.failed`;
   if (await claim(packageDir)) {
     try {
-      const run = await runServerlessPackage(PACKAGE_STAGE, [], packageDir);
-      if (run.exitCode !== 0) throw new Error(`serverless package exited ${run.exitCode}:\n${run.output}`);
+      const run = await runServerlessPackage(PACKAGE_STAGE, parameters.params, packageDir);
+      if (run.exitCode !== 0) {
+        throw new Error(`serverless package (${parameters.name}) exited ${run.exitCode}:\n${run.output}`);
+      }
       await writeFile(done, '');
     } catch (error) {
       await writeFile(failed, String(error));
@@ -81,7 +102,12 @@ export async function packagedTemplate(): Promise<Template> {
   } else {
     await waitFor(done, failed);
   }
-  return JSON.parse(await readFile(path.join(packageDir, TEMPLATE_FILE), 'utf8')) as Template;
+  return packageDir;
+}
+
+/** The update template of stage `prod` with `parameters` (serverless.yml's defaults when not given). */
+export async function packagedTemplate(parameters = DEFAULT_PARAMETERS): Promise<Template> {
+  return readTemplate(await packagedDirectory(parameters), UPDATE_TEMPLATE_FILE);
 }
 
 /** mkdir is atomic: exactly one worker creates the directory and so owns the packaging. */
