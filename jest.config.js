@@ -29,6 +29,14 @@ module.exports = {
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/tests/unit'], testMatch: ['**/*.test.ts'] },
+    // Once, not per engine: the packaged templates, judged on their own and by AWS's linter (cfn-lint).
+    {
+      ...shared,
+      displayName: 'template',
+      roots: ['<rootDir>/tests/template'],
+      testMatch: ['**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/support/cfn-lint.global-setup.ts',
+    },
     engineProject('dynalite'),
     engineProject('dynamodb-local', ['<rootDir>/tests/dynamodb-local']),
     // Once, not per engine: a real deploy on moto's AWS emulator and the IAM policy simulations.

@@ -24,11 +24,15 @@ class StageParametersPlugin {
     );
     const params = serverless.configurationInput.params ?? {};
     const stage = serverless.service.provider.stage;
-    const problems = stageParameterProblems({
-      defaults: params.default ?? {},
-      stage: params[stage] ?? {},
-      commandLine: [options.param ?? []].flat(),
-    });
+    const problems = stageParameterProblems(
+      {
+        defaults: params.default ?? {},
+        stage: params[stage] ?? {},
+        commandLine: [options.param ?? []].flat(),
+      },
+      // `--region` or provider.region, as the framework resolved it.
+      { region: serverless.service.provider.region },
+    );
     if (problems.length > 0) {
       throw new serverless.classes.Error(
         `Stage parameters refused (stage "${stage}"):\n${problems.map((line) => `  - ${line}`).join('\n')}`,

@@ -8,11 +8,17 @@ import { loadConfig } from '../lib/config';
  * Where the function reads a parameter, its own configuration check (lib/config.ts) is the rule.
  */
 
+/** Where the stack is deployed, for the rules that depend on it. */
+export interface DeployTarget {
+  /** The region `serverless package`/`deploy` works in (`--region`, or serverless.yml's provider.region). */
+  region: string;
+}
+
 /** One stage parameter's rule: `problem` returns why a value is refused, or undefined when it is fine. */
 interface StageParameterRule {
   /** The values allowed, in words, for the error message. */
   allowed: string;
-  problem(value: string): string | undefined;
+  problem(value: string, target: DeployTarget): string | undefined;
 }
 
 /** What the function needs besides the variable under test, so that only that variable can be refused. */
@@ -58,9 +64,30 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-// CloudWatch Logs takes a key ARN (not an alias): a single-region or a multi-region (`mrk-`) key.
+// A key ARN (not an alias: IAM grants and CloudWatch Logs need the key itself), single-region or
+// multi-region (`mrk-`); the region is captured.
 const KMS_KEY_ARN =
-  /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$/;
+  /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$/;
+
+/**
+ * Why `value` is not a KMS key ARN in the deploy's region, or undefined. `service` is who uses the key there:
+ * CloudWatch Logs and SSM can use only a key in their own region, so a key elsewhere would fail every log
+ * group or every delivery after a clean deploy.
+ */
+function keyProblem(value: string, target: DeployTarget, service: string): string | undefined {
+  const region = KMS_KEY_ARN.exec(value)?.[1];
+  if (region === undefined) return 'not a KMS key ARN';
+  if (region !== target.region) {
+    return `the key is in ${region}, but the stack deploys to ${target.region}, and ${service} can only use a key in its own region`;
+  }
+  return undefined;
+}
+
+// API Gateway's account-wide limits per region (its quotas page): a route cannot be allowed more.
+const ACCOUNT_RATE_LIMIT = 10_000;
+const ACCOUNT_BURST_LIMIT = 5_000;
+const POSITIVE_NUMBER = /^(\d+(\.\d+)?|\.\d+)$/;
+const WHOLE_NUMBER = /^\d+$/;
 
 // Deliberately loose: SNS sends a confirmation mail, which is the real check.
 const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -97,8 +124,29 @@ export const STAGE_PARAMETER_RULES: Record<string, StageParameterRule> = {
   },
   logKmsKeyArn: {
     allowed:
-      "'' (the stack creates its own key) or a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id>",
-    problem: (value) => (value === '' || KMS_KEY_ARN.test(value) ? undefined : 'not a KMS key ARN'),
+      "'' (the stack creates its own key) or a KMS key ARN in the deploy's region, arn:aws:kms:<region>:<account>:key/<key id>",
+    problem: (value, target) => (value === '' ? undefined : keyProblem(value, target, 'CloudWatch Logs')),
+  },
+  signingSecretKmsKeyArn: {
+    allowed:
+      "'' (the secret uses the default aws/ssm key) or the ARN of the KMS key that encrypts it, in the deploy's region, arn:aws:kms:<region>:<account>:key/<key id>",
+    problem: (value, target) => (value === '' ? undefined : keyProblem(value, target, 'SSM')),
+  },
+  throttleRateLimit: {
+    allowed: `requests per second the webhook route accepts in the long run, more than 0 and at most API Gateway's account limit of ${ACCOUNT_RATE_LIMIT}`,
+    problem: (value) => {
+      const rate = Number(value);
+      if (!POSITIVE_NUMBER.test(value) || rate <= 0) return 'not a number of requests per second above 0';
+      return rate > ACCOUNT_RATE_LIMIT ? 'above the account limit' : undefined;
+    },
+  },
+  throttleBurstLimit: {
+    allowed: `how many requests the webhook route accepts at once above that rate, a whole number from 1 to API Gateway's account limit of ${ACCOUNT_BURST_LIMIT}`,
+    problem: (value) => {
+      const burst = Number(value);
+      if (!WHOLE_NUMBER.test(value) || burst < 1) return 'not a whole number of requests from 1';
+      return burst > ACCOUNT_BURST_LIMIT ? 'above the account limit' : undefined;
+    },
   },
 };
 
@@ -131,7 +179,7 @@ export function resolveStageParameters(sources: StageParameterSources): Map<stri
 }
 
 /** Every problem with the stage parameters, one readable line each; empty when all are fine. */
-export function stageParameterProblems(sources: StageParameterSources): string[] {
+export function stageParameterProblems(sources: StageParameterSources, target: DeployTarget): string[] {
   const values = resolveStageParameters(sources);
   const known = Object.keys(STAGE_PARAMETER_RULES);
   const problems: string[] = [];
@@ -146,7 +194,7 @@ export function stageParameterProblems(sources: StageParameterSources): string[]
       problems.push(`Stage parameter "${name}" has no value. Allowed: ${rule.allowed}.`);
       continue;
     }
-    const problem = rule.problem(value);
+    const problem = rule.problem(value, target);
     if (problem !== undefined) {
       problems.push(`Stage parameter "${name}" is "${value}": ${problem}. Allowed: ${rule.allowed}.`);
     }

@@ -109,7 +109,7 @@ describe('tables', () => {
   });
 
   test.each([CALLS_TABLE, REJECTED_TABLE])(
-    '%s expires items by expiresAt, has point-in-time recovery and survives stack deletion',
+    '%s expires items by expiresAt, has point-in-time recovery, survives stack deletion and is protected from deletion',
     (name) => {
       // Prepare
       const table = tableNamed(name);
@@ -120,8 +120,10 @@ describe('tables', () => {
       // Assess
       expect(Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
       expect(Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      // Created last, so a failed first deploy rolls back before it exists (tests/template).
       expect(DeletionPolicy).toBe('Retain');
       expect(UpdateReplacePolicy).toBe('Retain');
+      expect(Properties.DeletionProtectionEnabled).toBe(true);
     },
   );
 });
@@ -240,6 +242,22 @@ describe('stage parameters', () => {
     expect(run.output).toMatch(
       /"logRetentionDays" is "100": not a retention period\. Allowed: one of .* 365, 400,/,
     );
+  }, 60_000);
+
+  test("a log key in another region than the deploy's stops packaging, naming both regions", async () => {
+    // Prepare
+    const dir = await SCRATCH();
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+    // Act
+    const run = await runServerlessPackage('prod', [`logKmsKeyArn=${keyArn}`], dir);
+
+    // Assess
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toContain(
+      `Stage parameter "logKmsKeyArn" is "${keyArn}": the key is in eu-west-1, but the stack deploys to us-east-1, and CloudWatch Logs can only use a key in its own region.`,
+    );
+    expect(run.template).toBeUndefined();
   }, 60_000);
 
   test.each([

@@ -1,4 +1,4 @@
-import { EXAMPLE_PSEUDO_PARAMETERS, evaluate } from '../support/cloudformation-values';
+import { conditionHolds, EXAMPLE_PSEUDO_PARAMETERS, evaluate } from '../support/cloudformation-values';
 import { PACKAGE_STAGE, packagedTemplate, type Resource, type Template } from '../support/packaged-template';
 import { recordFigure } from './figures';
 
@@ -39,10 +39,16 @@ function webhookFunction(): Resource {
   return found[1];
 }
 
+/** The role's statements as deployed: a statement under `Fn::If` only when its condition holds. */
 function statementsOf(role: Resource): Statement[] {
-  return ((role.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap(
-    (policy) => policy.PolicyDocument.Statement,
-  );
+  return ((role.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: unknown[] } }>)
+    .flatMap((policy) => policy.PolicyDocument.Statement)
+    .flatMap((statement) => {
+      const choice = (statement as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+      if (!choice) return [statement as Statement];
+      const chosen = conditionHolds(template, choice[0]) ? choice[1] : choice[2];
+      return JSON.stringify(chosen) === JSON.stringify({ Ref: 'AWS::NoValue' }) ? [] : [chosen as Statement];
+    });
 }
 
 function asList<T>(value: T | T[]): T[] {
@@ -72,14 +78,19 @@ const arn = (service: string, ...rest: unknown[]) => ({
     ],
   ],
 });
-const CALLS_TABLE_ARN = { 'Fn::GetAtt': ['CallsTable', 'Arn'] };
-const REJECTED_TABLE_ARN = { 'Fn::GetAtt': ['RejectedTable', 'Arn'] };
+// By name: the tables are created after the role (tests/template/retries-and-removal.test.ts).
+const CALLS_TABLE_ARN = arn('dynamodb', `:table/${SERVICE}-${PACKAGE_STAGE}-calls`);
+const REJECTED_TABLE_ARN = arn('dynamodb', `:table/${SERVICE}-${PACKAGE_STAGE}-rejected`);
 const SECRET_PARAMETER_ARN = arn(
   'ssm',
   { 'Fn::If': ['SigningSecretParameterIsHierarchical', ':parameter', ':parameter/'] },
-  SIGNING_SECRET_PARAMETER,
+  { Ref: 'SigningSecretParameter' },
 );
 const OWN_LOG_STREAMS_ARN = arn('logs', ':log-group:', { Ref: 'CallStatusLogGroup' }, ':*');
+/** The key that encrypts the log groups: the stack's own, or logKmsKeyArn's. */
+const LOG_KEY_ARN = {
+  'Fn::If': ['CreatesLogKey', { 'Fn::GetAtt': ['LogKey', 'Arn'] }, { Ref: 'LogKmsKeyArn' }],
+};
 
 /** The one wildcard AWS needs: log streams are named by Lambda at run time, inside the function's own group. */
 const LOG_STREAM_SUFFIX = '":*"';
@@ -109,7 +120,7 @@ test('the function runs under its own role, the only IAM principal or policy in 
   });
 });
 
-test('the role grants exactly: calls put/get, rejected put, its secret parameter, its own log streams', () => {
+test('the role grants exactly: calls put/get, rejected put, its secret parameter, its own log streams and their key', () => {
   // Prepare
   const [, role] = resourcesOfType('AWS::IAM::Role')[0] as [string, Resource];
 
@@ -124,19 +135,26 @@ test('the role grants exactly: calls put/get, rejected put, its secret parameter
     { effect: 'Allow', action: 'dynamodb:GetItem', resource: CALLS_TABLE_ARN },
     { effect: 'Allow', action: 'dynamodb:PutItem', resource: REJECTED_TABLE_ARN },
     { effect: 'Allow', action: 'ssm:GetParameter', resource: SECRET_PARAMETER_ARN },
+    // Only through CloudWatch Logs (tests/template/kms-grants.test.ts checks the conditions).
+    { effect: 'Allow', action: 'kms:GenerateDataKey', resource: LOG_KEY_ARN },
+    { effect: 'Allow', action: 'kms:Decrypt', resource: LOG_KEY_ARN },
+    { effect: 'Allow', action: 'kms:DescribeKey', resource: LOG_KEY_ARN },
   ];
   expect(grants).toHaveLength(expected.length);
   expect(grants).toEqual(expect.arrayContaining(expected));
-  // No Deny/NotAction/NotResource/Condition tricks that would change what the list above means.
+  // No Deny/NotAction/NotResource tricks that would change what the list above means; a condition only
+  // narrows the key's use to CloudWatch Logs.
   for (const statement of statementsOf(role)) {
-    expect(Object.keys(statement).sort()).toEqual(['Action', 'Effect', 'Resource', 'Sid']);
+    const keys = ['Action', 'Effect', 'Resource', 'Sid'];
+    if (asList(statement.Action).every((action) => action.startsWith('kms:'))) keys.push('Condition');
+    expect(Object.keys(statement).sort()).toEqual(keys.sort());
   }
   recordFigure({
     promise: PROMISE,
     name: 'grants (action × resource) on the role',
     value: grants.length,
-    bound: '6',
-    holds: grants.length === 6,
+    bound: String(expected.length),
+    holds: grants.length === expected.length,
   });
 });
 
@@ -174,7 +192,7 @@ test('no wildcard in any action, and none in any resource but the log-stream suf
   // Assess
   expect(wildActions).toEqual([]);
   expect(wildResources).toEqual([]);
-  expect([...services].sort()).toEqual(['dynamodb', 'logs', 'ssm']);
+  expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 'ssm']);
   // The function only writes and reads by key: no grant reaches the index (it is queried by operators).
   expect(JSON.stringify(grants)).not.toContain('/index/');
   const wildcards = wildActions.length + wildResources.length;
@@ -189,8 +207,8 @@ test('no wildcard in any action, and none in any resource but the log-stream suf
     promise: PROMISE,
     name: 'AWS services reachable',
     value: [...services].sort().join(', '),
-    bound: 'dynamodb, logs, ssm',
-    holds: services.size === 3,
+    bound: 'dynamodb, kms, logs, ssm',
+    holds: services.size === 4,
   });
 });
 

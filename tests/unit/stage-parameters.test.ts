@@ -1,9 +1,11 @@
+import path from 'node:path';
 import {
   functionConfigurationProblem,
   resolveStageParameters,
   STAGE_PARAMETER_RULES,
   stageParameterProblems,
 } from '../../deploy/stage-parameters';
+import { sectionTableRows } from '../support/doc-table';
 
 const DEFAULTS = {
   signingSecretParameter: '/freeclimb-call-records/prod/signing-secret',
@@ -12,10 +14,18 @@ const DEFAULTS = {
   alarmEmail: '',
   logRetentionDays: 365,
   logKmsKeyArn: '',
+  signingSecretKmsKeyArn: '',
+  throttleRateLimit: 50,
+  throttleBurstLimit: 100,
 };
 
+/** Where these checks deploy to, as the framework would report `--region eu-west-1`. */
+const TARGET = { region: 'eu-west-1' };
+const KEY_IN_REGION = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const KEY_ELSEWHERE = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
 function problemsWith(commandLine: string[]): string[] {
-  return stageParameterProblems({ defaults: DEFAULTS, stage: {}, commandLine });
+  return stageParameterProblems({ defaults: DEFAULTS, stage: {}, commandLine }, TARGET);
 }
 
 test('the command line wins over the stage block, which wins over the defaults, as in the framework', () => {
@@ -51,6 +61,17 @@ test('the defaults pass, and each rule names its allowed values', () => {
   for (const [, rule] of rules) expect(rule.allowed.length).toBeGreaterThan(10);
 });
 
+test("docs/deploying.md's parameter table names exactly the parameters with rules", async () => {
+  // Prepare
+  const rows = await sectionTableRows(path.join('docs', 'deploying.md'), '## Stage parameters');
+
+  // Act
+  const documented = rows.map(([name]) => /^`(\w+)`$/.exec(name ?? '')?.[1]).filter(Boolean);
+
+  // Assess
+  expect(documented.sort()).toEqual(Object.keys(STAGE_PARAMETER_RULES).sort());
+});
+
 test.each([
   ['signingSecretParameter=freeclimb-secret'],
   ['signingSecretParameter=/a/b.c/d_e-f'],
@@ -60,6 +81,13 @@ test.each([
   ['alarmEmail=on-call@example.com'],
   ['logRetentionDays=1096'],
   ['logKmsKeyArn=arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab'],
+  [`logKmsKeyArn=${KEY_IN_REGION}`],
+  [`signingSecretKmsKeyArn=${KEY_IN_REGION}`],
+  ['signingSecretKmsKeyArn=arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab'],
+  ['throttleRateLimit=0.5'],
+  ['throttleRateLimit=10000'],
+  ['throttleBurstLimit=1'],
+  ['throttleBurstLimit=5000'],
 ])('%s is accepted', (param) => {
   // Prepare
   const commandLine = [param];
@@ -84,6 +112,15 @@ test.each([
   ['alarmEmail=ops', 'not an e-mail address'],
   ['logRetentionDays=364', 'not a retention period'],
   ['logKmsKeyArn=alias/aws/logs', 'not a KMS key ARN'],
+  ['signingSecretKmsKeyArn=alias/aws/ssm', 'not a KMS key ARN'],
+  ['signingSecretKmsKeyArn=arn:aws:kms:eu-west-1:123456789012:alias/freeclimb', 'not a KMS key ARN'],
+  ['throttleRateLimit=0', 'not a number of requests per second above 0'],
+  ['throttleRateLimit=-5', 'not a number of requests per second above 0'],
+  ['throttleRateLimit=fast', 'not a number of requests per second above 0'],
+  ['throttleRateLimit=10001', 'above the account limit'],
+  ['throttleBurstLimit=0', 'not a whole number of requests from 1'],
+  ['throttleBurstLimit=2.5', 'not a whole number of requests from 1'],
+  ['throttleBurstLimit=5001', 'above the account limit'],
   ['logKmsKey=arn:aws:kms:us-east-1:123456789012:key/x', 'Stage parameter "logKmsKey" is unknown'],
 ])('%s is refused: %s', (param, reason) => {
   // Prepare
@@ -98,12 +135,30 @@ test.each([
   expect(problems[0]).toContain(reason);
 });
 
+test.each([
+  ['logKmsKeyArn', 'CloudWatch Logs'],
+  ['signingSecretKmsKeyArn', 'SSM'],
+])("a %s in another region than the deploy's is refused, naming both regions", (name, service) => {
+  // Prepare
+  const commandLine = [`${name}=${KEY_ELSEWHERE}`];
+
+  // Act
+  const problems = problemsWith(commandLine);
+
+  // Assess
+  expect(problems).toEqual([
+    expect.stringContaining(
+      `Stage parameter "${name}" is "${KEY_ELSEWHERE}": the key is in us-east-1, but the stack deploys to eu-west-1, and ${service} can only use a key in its own region.`,
+    ),
+  ]);
+});
+
 test('a parameter left without any value is named', () => {
   // Prepare
   const { alarmEmail: _left, ...defaults } = DEFAULTS;
 
   // Act
-  const problems = stageParameterProblems({ defaults, stage: {}, commandLine: [] });
+  const problems = stageParameterProblems({ defaults, stage: {}, commandLine: [] }, TARGET);
 
   // Assess
   expect(problems).toEqual([expect.stringContaining('Stage parameter "alarmEmail" has no value. Allowed:')]);
