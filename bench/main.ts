@@ -26,7 +26,13 @@ import { measureRoundTripsOnEngines, NEW_EVENT, type RoundTrips } from './round-
 import type { Spread } from './spread';
 import { measureStartUp, type StartUp } from './start-up';
 import { benchSecret } from './workload';
-import { measureWritePath, type Side, WRITE_PATH_BLOCK, type WritePathLevel } from './write-path';
+import {
+  measureWritePath,
+  type Side,
+  WARM_UP_BLOCKS,
+  WRITE_PATH_BLOCK,
+  type WritePathLevel,
+} from './write-path';
 
 /**
  * `npm run bench`: what one webhook costs beside the one durable DynamoDB write it needs, as ratios measured
@@ -172,7 +178,7 @@ async function main(): Promise<void> {
         : []),
     ],
     notes: [
-      `Handler and bare PutItems run against the same in-process dynalite through the same document client, in blocks of ${WRITE_PATH_BLOCK} ordered H C P, P C H, … after three warm-up blocks of each. "blocks a–b" is the slowest to the fastest block of a side; "rounds a–b" the handler's rate over the conditional PutItem's in each round.`,
+      `Handler and bare PutItems run against the same in-process dynalite through the same document client, in blocks of ${WRITE_PATH_BLOCK} ordered H C P, P C H, … after ${WARM_UP_BLOCKS} warm-up blocks of each. "blocks a–b" is the slowest to the fastest block of a side; "rounds a–b" the handler's rate over the conditional PutItem's in each round. The time per event runs from the call to its answer (with 32 in flight it includes the wait behind the others); its ratio is the PutItem's median over the handler's.`,
       "The goal compares the handler with the PutItem the store sends (attribute_not_exists(callId), which makes a webhook write-once). dynalite parses and evaluates the condition expression on every request; DynamoDB charges a conditional put like any other, so the plain PutItem line shows the emulator's price of the condition, not the function's.",
       'The handler runs with POWERTOOLS_LOG_LEVEL=SILENT and POWERTOOLS_METRICS_DISABLED=true in the write path; the CPU section prices the INFO line and the metric on their own. npm start runs with its defaults (INFO).',
       'The SDK floor is sdk-floor-handler.ts: one DynamoDB document client built at import, one conditional PutItem per call, bundled with custom.esbuild of serverless.yml (the handler rebuilt with those options equals the packaged one, checked on every run).',
@@ -220,7 +226,17 @@ function writePathRows(level: WritePathLevel): Row[] {
       value: `${whole(level.handlerPerSecond)} vs ${whole(level.plainPutPerSecond)}`,
       ratio: times(level.plainRatio),
     },
+    {
+      figure: `write path, ${mode}: time per event, handler vs the store's own conditional PutItem (median µs, quartiles)`,
+      value: `${quartiles(level.eventMicros.handler)} vs ${quartiles(level.eventMicros.conditional)}`,
+      ratio: times(level.eventMicros.conditional.median / level.eventMicros.handler.median),
+    },
   ];
+}
+
+/** `median (p25–p75)`, whole numbers. */
+function quartiles(spread: Spread): string {
+  return `${whole(spread.median)} (${whole(spread.p25)}–${whole(spread.p75)})`;
 }
 
 function modeOf(level: WritePathLevel): string {
@@ -235,8 +251,16 @@ function writePathSection(levels: WritePathLevel[]): Section {
     ['plain', 'plain PutItem'],
   ];
   return {
-    title: `Write path, events per second by block of ${WRITE_PATH_BLOCK} (each side's timed blocks; the ratio per round of back-to-back blocks)`,
-    columns: ['level', 'side', 'all blocks', 'median block', 'slowest – fastest', 'blocks'],
+    title: `Write path: events per second by block of ${WRITE_PATH_BLOCK} (each side's timed blocks; the ratio per round of back-to-back blocks), and each event's own time`,
+    columns: [
+      'level',
+      'side',
+      'all blocks',
+      'median block',
+      'slowest – fastest',
+      'blocks',
+      'per event, µs: median (quartiles)',
+    ],
     lines: levels.flatMap((level) => {
       const overall: Record<Side, number> = {
         handler: level.handlerPerSecond,
@@ -251,6 +275,7 @@ function writePathSection(levels: WritePathLevel[]): Section {
           whole(level.blocks[side].median),
           range(level.blocks[side]),
           String(level.blocks[side].count),
+          quartiles(level.eventMicros[side]),
         ]),
         [
           modeOf(level),
@@ -259,6 +284,7 @@ function writePathSection(levels: WritePathLevel[]): Section {
           times(level.roundRatios.median),
           range(level.roundRatios, times),
           String(level.roundRatios.count),
+          times(level.eventMicros.conditional.median / level.eventMicros.handler.median),
         ],
       ];
     }),

@@ -1,6 +1,9 @@
-/** Where a set of measurements sits: its median and its extremes. */
+/** Where a set of measurements sits: its median, its quartiles and its extremes. */
 export interface Spread {
   median: number;
+  /** First and third quartiles: half the measurements lie between them. */
+  p25: number;
+  p75: number;
   min: number;
   max: number;
   /** How many measurements it summarises. */
@@ -8,16 +11,25 @@ export interface Spread {
 }
 
 /**
- * The median (the mean of the two middle values for an even count) and the range of `values`. A single
- * ratio hides how far apart a shared machine's blocks fall; this is what the report shows beside it.
+ * The median, quartiles and range of `values` (quantiles interpolated between the two nearest measurements,
+ * so the median of an even count is the mean of the middle two). A single ratio hides how far apart a shared
+ * machine's measurements fall; this is what the report shows beside it.
  */
 export function spreadOf(values: readonly number[]): Spread {
   if (values.length === 0) throw new RangeError('A spread needs at least one measurement');
   const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const median =
-    sorted.length % 2 === 1
-      ? (sorted[middle] as number)
-      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-  return { median, min: sorted[0] as number, max: sorted.at(-1) as number, count: sorted.length };
+  const quantile = (p: number) => {
+    const at = (sorted.length - 1) * p;
+    const below = sorted[Math.floor(at)] as number;
+    const above = sorted[Math.ceil(at)] as number;
+    return below + (above - below) * (at - Math.floor(at));
+  };
+  return {
+    median: quantile(0.5),
+    p25: quantile(0.25),
+    p75: quantile(0.75),
+    min: sorted[0] as number,
+    max: sorted.at(-1) as number,
+    count: sorted.length,
+  };
 }

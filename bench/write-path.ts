@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { CallRecord } from '../lib/call-record';
@@ -27,12 +28,21 @@ export interface WritePathLevel {
   blocks: Record<Side, Spread>;
   /** handler ÷ conditional PutItem within each round of blocks (the two ran back to back). */
   roundRatios: Spread;
+  /**
+   * Each timed event's own time, from the call to its answer, in microseconds, per side. Its median is
+   * barely moved by the pauses a shared machine inflicts (they land on a few events), unlike a block's rate.
+   */
+  eventMicros: Record<Side, Spread>;
 }
 
 /** Events per block: small enough that the order below cancels drift, large enough to dwarf the switch. */
 export const WRITE_PATH_BLOCK = 250;
-/** Blocks of each side run before the clock starts (dynalite's JIT takes a few thousand requests to settle). */
-const WARM_UP_BLOCKS = 3;
+/**
+ * Blocks of each side run before the clock starts. Both sides' rates still rose through the first few
+ * blocks after three warm-up blocks (dynalite's, the SDK's and the handler's code reaching their optimised
+ * tiers), so six: 1,500 requests of each side.
+ */
+export const WARM_UP_BLOCKS = 6;
 
 export type Side = 'handler' | 'conditional' | 'plain';
 const ORDER: Side[] = ['handler', 'conditional', 'plain'];
@@ -56,21 +66,32 @@ export async function measureWritePath(
   let serial = 0;
   const nextBodies = (count: number) => Array.from({ length: count }, () => freshBody(serial++));
 
-  const runBlock = async (side: Side, count: number): Promise<number> => {
+  const micros: Record<Side, number[]> = { handler: [], conditional: [], plain: [] };
+  /** Runs `send` and, once the clock runs, keeps its time: the same wrapper on every side. */
+  const timeEvent = async (side: Side, counted: boolean, send: () => Promise<void>) => {
+    const started = performance.now();
+    await send();
+    if (counted) micros[side].push((performance.now() - started) * 1000);
+  };
+  const runBlock = async (side: Side, count: number, counted = true): Promise<number> => {
     if (side === 'handler') {
       const batch = nextBodies(count).map((body) => signedEvent(body, secret));
       return timed(() =>
-        runInFlight(count, concurrency, (i) => invoke(handler, batch[i] as APIGatewayProxyEventV2)),
+        runInFlight(count, concurrency, (i) =>
+          timeEvent(side, counted, () => invoke(handler, batch[i] as APIGatewayProxyEventV2)),
+        ),
       );
     }
     const items = nextBodies(count).map((body) => callRecordOf(body));
     return timed(() =>
-      runInFlight(count, concurrency, (i) => put(store, items[i] as CallRecord, side === 'conditional')),
+      runInFlight(count, concurrency, (i) =>
+        timeEvent(side, counted, () => put(store, items[i] as CallRecord, side === 'conditional')),
+      ),
     );
   };
 
   for (let warm = 0; warm < WARM_UP_BLOCKS; warm += 1) {
-    for (const side of ORDER) await runBlock(side, WRITE_PATH_BLOCK);
+    for (const side of ORDER) await runBlock(side, WRITE_PATH_BLOCK, false);
   }
   const elapsed: Record<Side, number> = { handler: 0, conditional: 0, plain: 0 };
   const rates: Record<Side, number[]> = { handler: [], conditional: [], plain: [] };
@@ -104,6 +125,11 @@ export async function measureWritePath(
       plain: spreadOf(rates.plain),
     },
     roundRatios: spreadOf(roundRatios),
+    eventMicros: {
+      handler: spreadOf(micros.handler),
+      conditional: spreadOf(micros.conditional),
+      plain: spreadOf(micros.plain),
+    },
   };
 }
 

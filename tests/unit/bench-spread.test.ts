@@ -11,7 +11,7 @@ describe("the benchmark's spread of measurements", () => {
     const spread = spreadOf(rates);
 
     // Assess
-    expect(spread).toEqual({ median: 790, min: 640, max: 901, count: 5 });
+    expect(spread).toEqual({ median: 790, p25: 715, p75: 862, min: 640, max: 901, count: 5 });
   });
 
   test('takes the mean of the two middle values of an even count', () => {
@@ -22,7 +22,31 @@ describe("the benchmark's spread of measurements", () => {
     const spread = spreadOf(rates);
 
     // Assess
-    expect(spread).toEqual({ median: 2.5, min: 1, max: 4, count: 4 });
+    expect(spread).toMatchObject({ median: 2.5, min: 1, max: 4, count: 4 });
+  });
+
+  test('interpolates the quartiles between the two nearest measurements', () => {
+    // Prepare: 25% of the way is at position 1.25 of 0…5, 75% at 3.75
+    const times = [10, 20, 30, 40, 50, 60];
+
+    // Act
+    const spread = spreadOf(times);
+
+    // Assess
+    expect(spread.p25).toBeCloseTo(22.5, 10);
+    expect(spread.p75).toBeCloseTo(47.5, 10);
+    expect(spread.median).toBe(35);
+  });
+
+  test('gives one measurement as every figure', () => {
+    // Prepare
+    const only = [1234];
+
+    // Act
+    const spread = spreadOf(only);
+
+    // Assess
+    expect(spread).toEqual({ median: 1234, p25: 1234, p75: 1234, min: 1234, max: 1234, count: 1 });
   });
 
   test('sorts numerically, not as text', () => {
@@ -33,7 +57,7 @@ describe("the benchmark's spread of measurements", () => {
     const spread = spreadOf(rates);
 
     // Assess
-    expect(spread).toEqual({ median: 900, min: 95, max: 1000, count: 3 });
+    expect(spread).toMatchObject({ median: 900, min: 95, max: 1000, count: 3 });
   });
 
   test('leaves the measurements it was given in their order', () => {
