@@ -13,6 +13,7 @@ import { readOptions, USAGE, UsageError } from './options';
 import {
   commandOf,
   describeMachine,
+  duration,
   kilobytes,
   type Report,
   type Row,
@@ -60,10 +61,11 @@ async function main(): Promise<void> {
   // Their cost is measured on its own in the CPU section.
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  const progress = (step: string) => console.error(`bench: ${step}`);
-
   const date = new Date();
   const startedMs = performance.now();
+  // The time so far on every step, so a slow run shows which measurement took it.
+  const progress = (step: string) =>
+    console.error(`bench: [${duration(performance.now() - startedMs)}] ${step}`);
   // The machine may be shared: its load is part of what a reader needs to weigh the absolute figures.
   const loadAtStart = loadavg();
   const only = options.only;
