@@ -5,7 +5,7 @@ import type { CallRecord } from '../lib/call-record';
 import { type CallStatusHandler, createCallStatusHandler } from '../lib/call-status-service';
 import type { CallStore } from '../lib/call-store';
 import { BrokenBenchmarkError } from './broken-benchmark-error';
-import type { BenchEngine } from './engine';
+import type { HandlerTarget } from './engine';
 import { runInFlight, timed } from './in-flight';
 import { type Spread, spreadOf } from './spread';
 import { benchContext, callRecordOf, freshBody, signedEvent } from './workload';
@@ -56,9 +56,10 @@ const ORDER: Side[] = ['handler', 'conditional', 'plain'];
  * the clock starts.
  */
 export async function measureWritePath(
-  bench: BenchEngine,
+  bench: HandlerTarget,
   events: number,
   concurrency: number,
+  warmUpBlocks = WARM_UP_BLOCKS,
 ): Promise<WritePathLevel> {
   const store = bench.newStore();
   const handler = createCallStatusHandler({ env: bench.env, store });
@@ -90,7 +91,7 @@ export async function measureWritePath(
     );
   };
 
-  for (let warm = 0; warm < WARM_UP_BLOCKS; warm += 1) {
+  for (let warm = 0; warm < warmUpBlocks; warm += 1) {
     for (const side of ORDER) await runBlock(side, WRITE_PATH_BLOCK, false);
   }
   const elapsed: Record<Side, number> = { handler: 0, conditional: 0, plain: 0 };
