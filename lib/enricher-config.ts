@@ -59,10 +59,13 @@ export function loadEnricherConfig(env: Env): EnricherConfig {
 function apiUrl(value: string, inLambda: boolean): string {
   const where = inLambda ? 'an https URL' : 'an https URL, or http to 127.0.0.1, localhost or [::1]';
   const url = URL.canParse(value) ? new URL(value) : undefined;
-  const secure =
-    url?.protocol === 'https:' ||
-    (url?.protocol === 'http:' && !inLambda && LOOPBACK_HOSTS.has(url.hostname));
-  if (url === undefined || !secure) {
+  if (
+    url === undefined ||
+    !(
+      url.protocol === 'https:' ||
+      (url.protocol === 'http:' && !inLambda && LOOPBACK_HOSTS.has(url.hostname))
+    )
+  ) {
     throw new ConfigError(`FREECLIMB_API_URL must be ${where}`);
   }
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {

@@ -6,6 +6,7 @@ import {
   type CallAnswer,
   type FreeClimbApi,
   type FreeClimbApiError,
+  type FreeClimbFailure,
   readFreeClimbCall,
 } from './freeclimb-api';
 import type { FreeClimbApiKey } from './freeclimb-api-key';
@@ -207,7 +208,7 @@ async function attempt(
   if (!admission.go) {
     return { kind: 'paused', pausedForMs: admission.pausedForMs };
   }
-  let result: AttemptResult;
+  let result: Exclude<AttemptResult, { kind: 'paused' }>;
   try {
     const apiKey = await deps.apiKey({ refresh: admission.probe });
     result = await readFreeClimbCall(
@@ -226,28 +227,29 @@ async function attempt(
 function settle(
   deps: EnrichmentDependencies,
   admission: Admission & { go: true },
-  result: AttemptResult,
+  result: Exclude<AttemptResult, { kind: 'paused' }>,
   nowMs: number,
 ): void {
-  const verdict = verdictOf(result);
-  if (verdict === 'refused' && result.kind === 'failed') {
-    deps.onAuthFailure?.(result.error.status as number);
+  const verdict = result.kind === 'failed' ? keyVerdictOf(result.error) : VERDICTS[result.kind];
+  if (verdict === 'refused') {
+    deps.onAuthFailure?.((result as { error: FreeClimbApiError }).error.status as number);
   }
   deps.pause.settle(admission, verdict, nowMs);
 }
 
-function verdictOf(result: AttemptResult): KeyVerdict {
-  if (result.kind === 'ok' || result.kind === 'not-final') {
-    return 'accepted';
-  }
-  if (result.kind !== 'failed') {
-    return 'unknown';
-  }
-  const { kind } = result.error;
-  if (kind === 'unauthorized' || kind === 'forbidden') {
-    return 'refused';
-  }
-  return kind === 'not-found' ? 'accepted' : 'unknown';
+/** What each attempt says about the key: any answer about the call accepts it; no key says nothing. */
+const VERDICTS = { ok: 'accepted', 'not-final': 'accepted', 'no-key': 'unknown' } as const;
+
+/** What FreeClimb's failures say about the key; the others (429, 5xx, no answer…) say nothing. */
+const KEY_VERDICTS: Partial<Record<FreeClimbFailure, KeyVerdict>> = {
+  unauthorized: 'refused',
+  forbidden: 'refused',
+  'not-found': 'accepted',
+};
+
+function keyVerdictOf(error: FreeClimbApiError): KeyVerdict {
+  // Stryker disable next-line StringLiteral: the pause takes any verdict but "refused" and "accepted" as "unknown"
+  return KEY_VERDICTS[error.kind] ?? 'unknown';
 }
 
 async function giveUp(
@@ -272,7 +274,8 @@ async function giveUp(
 }
 
 function errorOf(result: AttemptResult): unknown {
-  return result.kind === 'failed' || result.kind === 'no-key' ? result.error : undefined;
+  // Only a failure and a missing key carry one.
+  return (result as { error?: unknown }).error;
 }
 
 function messageOf(error: unknown): string {

@@ -77,12 +77,10 @@ export async function readFreeClimbCall(
 ): Promise<CallAnswer> {
   const url = `${api.baseUrl}/Accounts/${encodeURIComponent(request.accountId)}/Calls/${encodeURIComponent(request.callId)}`;
   const credentials = Buffer.from(`${request.accountId}:${request.apiKey}`).toString('base64');
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), api.timeoutMs);
+  // A few requests per invocation: the timer AbortSignal.timeout leaves pending until it fires costs nothing here.
+  const timeout = AbortSignal.timeout(api.timeoutMs);
   const signal =
-    options.abortSignal === undefined
-      ? timeout.signal
-      : AbortSignal.any([timeout.signal, options.abortSignal]);
+    options.abortSignal === undefined ? timeout : AbortSignal.any([timeout, options.abortSignal]);
   let status: number;
   let retryAfter: string | null;
   let body: string;
@@ -96,9 +94,7 @@ export async function readFreeClimbCall(
     retryAfter = response.headers.get('retry-after');
     body = await response.text();
   } catch (error) {
-    return { kind: 'failed', error: unanswered(error, api.timeoutMs, timeout.signal, options.abortSignal) };
-  } finally {
-    clearTimeout(timer);
+    return { kind: 'failed', error: unanswered(error, api.timeoutMs, timeout, options.abortSignal) };
   }
   if (status === 200) {
     return callIn(body, request.callId);

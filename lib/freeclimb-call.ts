@@ -48,7 +48,8 @@ const timeIn = (parse: (text: string) => number | undefined, message: string) =>
       v.rawTransform(({ dataset, addIssue, NEVER }) => {
         const ms = parse(dataset.value);
         if (ms === undefined) {
-          addIssue({ message });
+          // The union around it words the issue (`message`), whatever the input was.
+          addIssue();
           return NEVER;
         }
         return isoUtc(ms);

@@ -25,10 +25,11 @@ export function parseRfc1123(text: string): number | undefined {
   const [, dayName, day, monthName, year, hours, minutes, seconds] = match as unknown as string[];
   const month = MONTH_NAMES.indexOf(monthName as string);
   const ms = exactUtc(Number(year), month, Number(day), Number(hours), Number(minutes), Number(seconds));
-  if (ms === undefined || DAY_NAMES[new Date(ms).getUTCDay()] !== dayName) {
+  // Stryker disable next-line ConditionalExpression,BlockStatement: a date that does not exist has no weekday (NaN), so the day name refuses it too
+  if (ms === undefined) {
     return undefined;
   }
-  return ms;
+  return DAY_NAMES[new Date(ms).getUTCDay()] === dayName ? ms : undefined;
 }
 
 /**
@@ -62,7 +63,11 @@ export function isoUtc(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** The moment, when every field is in its range and the date exists (Date.UTC would roll 30 Feb over). */
+/**
+ * The moment, when every field is in its range and the date exists. Date.UTC rolls a day or month out of
+ * range over (30 Feb into March, month 13 into the next year, years below 100 into the 1900s), so a date
+ * whose year or day of month comes back changed does not exist.
+ */
 function exactUtc(
   year: number,
   month: number,
@@ -71,14 +76,13 @@ function exactUtc(
   minutes: number,
   seconds: number,
 ): number | undefined {
-  if (hours > 23 || minutes > 59 || seconds > 59) {
+  // An hour past 23 rolls the day over, which the date check below refuses; a minute or second past 59 may not.
+  if (minutes > 59 || seconds > 59) {
     return undefined;
   }
   const ms = Date.UTC(year, month, day, hours, minutes, seconds);
   const date = new Date(ms);
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month && date.getUTCDate() === day
-    ? ms
-    : undefined;
+  return date.getUTCFullYear() === year && date.getUTCDate() === day ? ms : undefined;
 }
 
 function zoneOffsetMs(sign: string, hours: number, minutes: number): number | undefined {

@@ -203,6 +203,11 @@ describe('enrichCall', () => {
         reason: 'FreeClimb shows the call completed without its startTime, connectTime, endTime',
       }),
     ]);
+    expect(outcomes.map((outcome) => (outcome as { error?: unknown }).error)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect(fake.requestsFor(record.callId)).toBe(3);
   });
 
@@ -222,6 +227,11 @@ describe('enrichCall', () => {
       outcomes.map((outcome) => (outcome.kind === 'retry' ? outcome.afterSeconds : outcome.kind)),
     ).toEqual([30, 60, 120, 240, 480, 900, 900, 900, 'enriched']);
     expect(fake.requestsFor(record.callId)).toBe(9);
+    expect(outcomes[0]).toMatchObject({
+      reason: 'FreeClimb answered 503 (code 0: Service Unavailable)',
+      error: { name: 'FreeClimbApiError', kind: 'server-error', status: 503 },
+    });
+    expect(enrich.authFailures).toEqual([]);
     expect((await readCall(store, record.callId))?.callId).toBe(record.callId);
   });
 
@@ -350,6 +360,71 @@ describe('enrichCall', () => {
       expect(outcomes.map((outcome) => outcome.kind)).toEqual(['enriched', 'retry', 'retry', 'retry']);
       expect(refreshes).toEqual([false, true, false, false, false]);
       expect(afterProbe.map((outcome) => outcome.kind)).toEqual(['enriched', 'enriched', 'enriched']);
+    });
+
+    /** A container whose key was refused, with its pause just over; the key is right again. */
+    async function afterPause(count: number) {
+      const calls = await Promise.all(Array.from({ length: count }, () => recordWithCall()));
+      let apiKey = 'fc_revoked_key';
+      const enrich = enricher({ apiKey: async () => apiKey });
+      await enrichCall(enrich.deps, calls[0]?.job);
+      apiKey = API_KEY;
+      enrich.clock.nowMs += PAUSE_MS;
+      return {
+        calls,
+        enrich,
+        setKey: (key: typeof enrich.deps.apiKey) => Object.assign(enrich.deps, { apiKey: key }),
+      };
+    }
+
+    test.each([
+      ['a 404', { status: 404 }],
+      ['a call not final yet', undefined],
+    ])('a probe answered with %s shows the key works: the pause ends', async (_name, failure) => {
+      // Prepare
+      const { calls, enrich } = await afterPause(3);
+      const probe = calls[0]?.record.callId as string;
+      if (failure === undefined) {
+        fake.setCall(callResource(probe, calls[0]?.record.accountId as string, { status: 'ringing' }));
+      } else {
+        fake.fail(failure, { callId: probe, times: 1 });
+      }
+
+      // Act
+      const probed = await enrichCall(enrich.deps, calls[0]?.job);
+      const others = await Promise.all(calls.slice(1).map(({ job }) => enrichCall(enrich.deps, job)));
+
+      // Assess
+      expect(probed.kind).toBe('retry');
+      expect(others.map((outcome) => outcome.kind)).toEqual(['enriched', 'enriched']);
+    });
+
+    test('a probe without a key to send shows nothing: the next job probes, the others keep waiting', async () => {
+      // Prepare
+      const { calls, enrich, setKey } = await afterPause(3);
+      setKey(async () => {
+        throw new Error('SSM is throttling');
+      });
+      await enrichCall(enrich.deps, calls[0]?.job);
+      setKey(async () => API_KEY);
+
+      // Act
+      const outcomes = await Promise.all(calls.slice(1).map(({ job }) => enrichCall(enrich.deps, job)));
+
+      // Assess
+      expect(outcomes.map((outcome) => outcome.kind)).toEqual(['enriched', 'retry']);
+    });
+
+    test('without a metric hook, a refusal is still only a retry', async () => {
+      // Prepare
+      const { job } = await recordWithCall();
+      const enrich = enricher({ apiKey: async () => 'fc_revoked_key', onAuthFailure: undefined });
+
+      // Act
+      const outcome = await enrichCall(enrich.deps, job);
+
+      // Assess
+      expect(outcome).toMatchObject({ kind: 'retry', afterSeconds: 900 });
     });
 
     test('a 403 is a refusal too', async () => {

@@ -61,6 +61,7 @@ describe('readFreeClimbCall', () => {
         method: 'GET',
         path: `/apiserver/Accounts/${request.accountId}/Calls/${request.callId}`,
         user: request.accountId,
+        accept: 'application/json',
         status: 200,
       }),
     ]);
@@ -271,6 +272,7 @@ describe('readFreeClimbCall', () => {
       kind: 'timeout',
       message: `FreeClimb did not answer within ${TIMEOUT_MS} ms`,
     });
+    expect(error.cause).toMatchObject({ name: 'TimeoutError' });
     expect(performance.now() - startedAt).toBeLessThan(TIMEOUT_MS * 4);
   });
 
@@ -279,7 +281,8 @@ describe('readFreeClimbCall', () => {
     const request = knownCall();
     fake.fail({ delayMs: TIMEOUT_MS * 4 }, { callId: request.callId, times: 1 });
     const caller = new AbortController();
-    setTimeout(() => caller.abort(), 20);
+    const reason = new Error('the invocation is out of time');
+    setTimeout(() => caller.abort(reason), 20);
 
     // Act
     const error = failureOf(await readFreeClimbCall(api, request, { abortSignal: caller.signal }));
@@ -289,6 +292,7 @@ describe('readFreeClimbCall', () => {
       kind: 'timeout',
       message: 'The request to FreeClimb was aborted by its caller',
     });
+    expect(error.cause).toBe(reason);
   });
 
   test('a caller’s signal that never fires changes nothing', async () => {
@@ -326,6 +330,11 @@ describe('readFreeClimbCall', () => {
       'a JSON array',
       '[]',
       'FreeClimb answered 200 with a body that is not a Call resource: status: is required',
+    ],
+    [
+      'JSON null',
+      'null',
+      'FreeClimb answered 200 with a body that is not a Call resource: body: must be a JSON object',
     ],
   ])('a 200 whose body is %s is an invalid answer, saying why', async (_name, rawBody, message) => {
     // Prepare

@@ -65,6 +65,8 @@ export interface SeenRequest {
   callId?: string;
   /** The Basic auth user name sent (never the password). */
   user?: string;
+  /** The Accept header sent. */
+  accept?: string;
   status: number;
   atMs: number;
 }
@@ -203,6 +205,7 @@ export async function startFakeFreeClimb(options: FakeOptions): Promise<FakeFree
       path,
       accountId,
       callId,
+      accept: request.headers.accept,
       status: 0,
       atMs: Date.now(),
     };

@@ -204,7 +204,7 @@ describe('loadEnricherConfig', () => {
     const error = configErrorFor(env);
 
     // Assess
-    expect(error.message).toContain('CALLS_TABLE');
+    expect(error.message).toBe('CALLS_TABLE is not set: it must hold the name of the calls table');
   });
 
   test.each([

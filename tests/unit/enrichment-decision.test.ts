@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type AttemptResult, decide, type RetryPolicy } from '../../lib/enrichment';
+import { type AttemptResult, AUTH_FAILED_METRIC, decide, type RetryPolicy } from '../../lib/enrichment';
 import type { EnrichmentJob } from '../../lib/enrichment-job';
 import { FreeClimbApiError, type FreeClimbFailure } from '../../lib/freeclimb-api';
 import { FreeClimbCall } from '../../lib/freeclimb-call';
@@ -273,16 +273,17 @@ describe('decide', () => {
   });
 
   describe('the give-up age', () => {
-    const everyRetry: Array<[string, AttemptResult]> = [
+    // Built inside each test, so a broken parser fails the tests rather than the file's loading.
+    const everyRetry: Array<[string, () => AttemptResult]> = [
       [
         'a call not final',
-        { kind: 'not-final', call: call({ status: 'inProgress' }), reason: 'in progress' },
+        () => ({ kind: 'not-final', call: call({ status: 'inProgress' }), reason: 'in progress' }),
       ],
-      ['a 503', failed('server-error', { status: 503 })],
-      ['a 404', failed('not-found', { status: 404 })],
-      ['a 401', failed('unauthorized', { status: 401 })],
-      ['a pause', { kind: 'paused', pausedForMs: 1000 }],
-      ['no key', { kind: 'no-key', error: new Error('no key') }],
+      ['a 503', () => failed('server-error', { status: 503 })],
+      ['a 404', () => failed('not-found', { status: 404 })],
+      ['a 401', () => failed('unauthorized', { status: 401 })],
+      ['a pause', () => ({ kind: 'paused', pausedForMs: 1000 })],
+      ['no key', () => ({ kind: 'no-key', error: new Error('no key') })],
     ];
 
     test.each(everyRetry)('%s one millisecond before it is still retried', (_name, result) => {
@@ -290,7 +291,7 @@ describe('decide', () => {
       const now = FIRST_TRIED_MS + POLICY.giveUpAfterMs - 1;
 
       // Act
-      const decision = decide(result, job({ attempt: 60 }), POLICY, now);
+      const decision = decide(result(), job({ attempt: 60 }), POLICY, now);
 
       // Assess
       expect(decision.kind).toBe('retry');
@@ -301,7 +302,7 @@ describe('decide', () => {
       const now = FIRST_TRIED_MS + POLICY.giveUpAfterMs;
 
       // Act
-      const decision = decide(result, job({ attempt: 60 }), POLICY, now);
+      const decision = decide(result(), job({ attempt: 60 }), POLICY, now);
 
       // Assess
       expect(decision).toEqual({
@@ -339,4 +340,15 @@ describe('decide', () => {
       expect(decision.kind).toBe('store');
     });
   });
+});
+
+test('the metric an alarm watches for a refused key is EnrichmentAuthFailed', () => {
+  // Prepare
+  const alarmMetric = 'EnrichmentAuthFailed';
+
+  // Act
+  const name = AUTH_FAILED_METRIC;
+
+  // Assess
+  expect(name).toBe(alarmMetric);
 });

@@ -108,4 +108,34 @@ describe('firstJob and readEnrichmentJob', () => {
     // Assess
     expect(reading).toEqual({ ok: false, reason, attempts: 1 });
   });
+
+  test('a job without an account id at all (an SQS body) says it is required', () => {
+    // Prepare
+    const body = JSON.stringify({ callId: CALL_ID, attempt: 2, firstTriedAt: '2026-01-15T09:31:00.000Z' });
+
+    // Act
+    const reading = readEnrichmentJob(body);
+
+    // Assess
+    expect(reading).toEqual({
+      ok: false,
+      reason: 'the job is not valid: accountId: is required',
+      callId: CALL_ID,
+      attempts: 2,
+    });
+  });
+
+  test('every issue of a job is named, one after the other', () => {
+    // Prepare
+    const job = { callId: CALL_ID, attempt: 0, firstTriedAt: '2026-01-15T09:31:00.000Z' };
+
+    // Act
+    const reading = readEnrichmentJob(job);
+
+    // Assess
+    expect(reading).toMatchObject({
+      ok: false,
+      reason: 'the job is not valid: accountId: is required; attempt: must be at least 1',
+    });
+  });
 });

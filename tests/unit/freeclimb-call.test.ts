@@ -106,7 +106,7 @@ describe('FreeClimbCall and toCallDetails', () => {
     const details = toCallDetails(call, ENRICHED_AT_MS);
 
     // Assess
-    expect(details).toEqual({ status: 'busy', enrichedAt: '2026-01-15T09:31:00.000Z' });
+    expect(details).toStrictEqual({ status: 'busy', enrichedAt: '2026-01-15T09:31:00.000Z' });
   });
 
   test('absent optional fields are left out too', () => {
@@ -117,7 +117,7 @@ describe('FreeClimbCall and toCallDetails', () => {
     const details = toCallDetails(call, ENRICHED_AT_MS);
 
     // Assess
-    expect(details).toEqual({ status: 'noAnswer', enrichedAt: '2026-01-15T09:31:00.000Z' });
+    expect(details).toStrictEqual({ status: 'noAnswer', enrichedAt: '2026-01-15T09:31:00.000Z' });
   });
 
   test('zero seconds are a value, and durations written as digits are numbers', () => {
@@ -184,6 +184,11 @@ describe('FreeClimbCall and toCallDetails', () => {
       'startTime must be empty or an RFC 1123 time in GMT',
     ],
     ['a negative duration', { duration: -1 }, 'duration must be a whole number of seconds'],
+    [
+      'a duration that is neither number nor text',
+      { duration: true },
+      'duration must be empty or a whole number of seconds',
+    ],
     ['a fractional duration', { connectDuration: 4.5 }, 'connectDuration must be a whole number of seconds'],
     [
       'a caller name too long to keep',

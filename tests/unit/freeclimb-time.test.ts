@@ -65,6 +65,7 @@ describe('parseRfc1123', () => {
     ['a leap second', 'Mon, 15 Jun 2009 20:45:60 GMT'],
     ['a two-digit year', 'Mon, 15 Jun 09 20:45:30 GMT'],
     ['a year before 100', 'Fri, 15 Jun 0099 20:45:30 GMT'],
+    ['a year before 100 named with the weekday of the same day in 1999', 'Tue, 15 Jun 0099 20:45:30 GMT'],
     ['UTC in place of GMT', 'Mon, 15 Jun 2009 20:45:30 UTC'],
     ['a numeric zone', 'Mon, 15 Jun 2009 20:45:30 +0000'],
     ['a US zone', 'Mon, 15 Jun 2009 20:45:30 EST'],
@@ -110,6 +111,10 @@ describe('parseIsoTime', () => {
 
   test.each([
     ['no zone', '2026-06-15T20:45:30'],
+    ['text before it', 'x2026-06-15T20:45:30Z'],
+    ['a year before 100', '0099-06-15T20:45:30Z'],
+    ['month 0', '2026-00-15T20:45:30Z'],
+    ['hour 25', '2026-06-15T25:00:00Z'],
     ['no seconds', '2026-06-15T20:45Z'],
     ['a space for the T', '2026-06-15 20:45:30Z'],
     ['the 30th of February', '2026-02-30T12:00:00Z'],
