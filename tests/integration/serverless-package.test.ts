@@ -11,7 +11,7 @@ import {
 
 // What `serverless deploy` would send to CloudFormation, checked without an AWS account: the framework
 // packages offline, and the template is the contract with AWS (tables, route, runtime, outputs). The role's
-// permissions are checked in tests/reliability/deployed-permissions.test.ts.
+// permissions are simulated in tests/template/function-role.test.ts.
 
 const STAGE = PACKAGE_STAGE;
 const SERVICE = 'freeclimb-call-records';

@@ -3,17 +3,20 @@ import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copi
 /**
  * IAM's verdict on one request, from an IAM policy simulator (`@cloud-copilot/iam-simulate`, which knows
  * AWS's actions, resource types and condition keys) rather than a hand-written matcher. An action, ARN or
- * context key the simulator does not accept is an error, never a quiet "denied". One known gap of its data:
- * it knows API Gateway V2's resource types (`/apis/…`) but lists only V1's for `apigateway:GET|POST|PUT|
- * PATCH|DELETE`, so those requests are evaluated without that check, and say so.
+ * context key the simulator does not accept is an error, never a quiet "denied". Its data has known gaps,
+ * each listed below with why; a request that meets one is evaluated by the same engine without the check it
+ * cannot make, and says so (`unchecked`).
  */
 
 export type IamVerdict = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 
-/** The simulator's verdict, and whether it also validated the action against the resource's type. */
+/** The simulator's verdict, and what it could not check itself. */
 export interface SimulatedVerdict {
   result: IamVerdict;
+  /** Whether it also validated the action against the resource's type. */
   validated: boolean;
+  /** Context keys its data does not know for the action, evaluated as given (see CONTEXT_KEY_GAPS). */
+  unchecked: string[];
 }
 
 /** An IAM policy document, as a template or AWS holds it. */
@@ -24,7 +27,10 @@ export interface PolicyDocument {
 
 /** A request as IAM sees it. */
 export interface IamRequest {
-  /** The calling role's session, e.g. `arn:aws:sts::123456789012:assumed-role/name/session`. */
+  /**
+   * Who asks: a role's session (`arn:aws:sts::123456789012:assumed-role/name/session`), or for
+   * AssumeRoleWithWebIdentity the identity provider the token comes from (`…:oidc-provider/<host>`).
+   */
   principal: string;
   action: string;
   /** The resource's ARN, or `*` for an action that names none. */
@@ -42,11 +48,30 @@ export class IamSimulationError extends Error {
   }
 }
 
+/**
+ * Its data knows API Gateway V2's resource types (`/apis/…`) but lists only V1's for `apigateway:GET|POST|
+ * PUT|PATCH|DELETE`, so those requests are evaluated without that check.
+ */
 const API_GATEWAY_V2_PATH = /^arn:[^:]+:apigateway:[^:]*::\/apis(\/|$)/;
 
 /**
- * The verdict of the identity `policies` (and the resource's own policy, such as a KMS key policy) on
- * `request`. `aws:ResourceAccount` is set to the resource's account, as AWS sets it on every request.
+ * Context keys IAM evaluates that the simulator leaves out of a request, because its data (AWS's service
+ * authorization reference) does not list them for the action or because it matches a key's variable part
+ * only after a `/`. A key outside this list that it leaves out is an error.
+ */
+const CONTEXT_KEY_GAPS: Array<(lowerCaseKey: string) => boolean> = [
+  // AWS KMS lists `kms:EncryptionContext:${EncryptionContextKey}`; the simulator matches a variable part only
+  // after a `/`, and an encryption context key follows a `:`.
+  (key) => key.startsWith('kms:encryptioncontext:'),
+  // IAM's "Available keys for OIDC federation" (`<provider>:aud`, `<provider>:sub`) on
+  // AssumeRoleWithWebIdentity: the reference lists GitHub's other claims (actor, environment, …), not these two.
+  (key) => ['aud', 'sub'].some((claim) => key === `token.actions.githubusercontent.com:${claim}`),
+];
+
+/**
+ * The verdict of the identity `policies` (and the resource's own policy, such as a KMS key policy or a role's
+ * trust policy) on `request`. `aws:ResourceAccount` is set to the resource's account, as AWS sets it on every
+ * request.
  */
 export async function simulate(
   request: IamRequest,
@@ -65,9 +90,40 @@ export async function simulate(
     ...(policies.resource ? { resourcePolicy: policies.resource } : {}),
   };
   const result = await runSimulation(simulation, {});
-  if (result.resultType !== 'error') return { result: result.overallResult, validated: true };
-  const knownGap =
-    result.errors.message === 'no.resource.types' && API_GATEWAY_V2_PATH.test(request.resource);
-  if (!knownGap) throw new IamSimulationError(request, result.errors);
-  return { result: runUnsafeSimulation(simulation, {}), validated: false };
+  if (result.resultType === 'error') {
+    const knownGap =
+      result.errors.message === 'no.resource.types' && API_GATEWAY_V2_PATH.test(request.resource);
+    if (!knownGap) throw new IamSimulationError(request, result.errors);
+    return { result: unvalidated(simulation), validated: false, unchecked: [] };
+  }
+  const ignored = [
+    ...new Set(
+      result.resultType === 'single'
+        ? (result.result.ignoredContextKeys ?? [])
+        : result.results.flatMap((one) => one.ignoredContextKeys ?? []),
+    ),
+  ];
+  if (ignored.length === 0) return { result: result.overallResult, validated: true, unchecked: [] };
+  const unknown = ignored.filter((key) => !CONTEXT_KEY_GAPS.some((covers) => covers(key.toLowerCase())));
+  if (unknown.length > 0) {
+    throw new IamSimulationError(request, { message: 'context keys left out', keys: unknown });
+  }
+  // The request, its action and ARN passed validation above; only these keys are taken as given.
+  return { result: unvalidated(simulation), validated: true, unchecked: ignored };
+}
+
+/**
+ * The same engine without input validation. Its loader names a resource policy only when given one in the
+ * shape of iam-policy's `ValidatedPolicy` (a bare document crashes it), so the policy is passed that way.
+ */
+function unvalidated(simulation: Simulation): IamVerdict {
+  const resourcePolicy = simulation.resourcePolicy
+    ? {
+        __validated: true,
+        policyDocument: simulation.resourcePolicy,
+        metadata: { name: 'resource' },
+        errors: [],
+      }
+    : undefined;
+  return runUnsafeSimulation({ ...simulation, resourcePolicy }, {});
 }
