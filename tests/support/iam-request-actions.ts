@@ -50,9 +50,9 @@ export function parseRecording(text: string): RecordedRequest[] {
 
 /** The IAM actions one request needs (S3's DeleteObjects needs one per kind of key it deletes). */
 export function iamActionsOf(request: RecordedRequest, account: RequestAccount): IamRequestAction[] {
-  const scope = credentialScope(request);
-  const service = IAM_PREFIX[scope.service] ?? scope.service;
-  const where = { ...scope, service, accountId: account.accountId, partition: account.partition ?? 'aws' };
+  const { region, service: signingName } = credentialScope(request);
+  const service = IAM_PREFIX[signingName] ?? signingName;
+  const where = { region, service, accountId: account.accountId, partition: account.partition ?? 'aws' };
   const url = new URL(request.url);
   if (service === 's3') return s3Actions(request, url, where);
   if (service === 'lambda') return [lambdaAction(request, url, where)];
@@ -92,11 +92,16 @@ interface Where {
   partition: string;
 }
 
-function credentialScope(request: RecordedRequest): { service: string; region: string } {
+/** The access key a request was signed with: who made it (one key per caller, as CloudTrail tells them apart). */
+export function accessKeyOf(request: RecordedRequest): string {
+  return credentialScope(request).accessKey;
+}
+
+function credentialScope(request: RecordedRequest): { accessKey: string; service: string; region: string } {
   const authorization = header(request, 'authorization') ?? '';
-  const match = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization);
+  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization);
   if (!match) throw new UnmappedRequestError(request, 'not signed with SigV4');
-  return { region: match[1] as string, service: match[2] as string };
+  return { accessKey: match[1] as string, region: match[2] as string, service: match[3] as string };
 }
 
 function header(request: RecordedRequest, name: string): string | undefined {

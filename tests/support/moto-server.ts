@@ -35,11 +35,15 @@ export interface MotoServer {
 
 const READY_TIMEOUT_MS = 30_000;
 
-/** Starts `moto_server` and resolves once it answers HTTP. */
-export async function startMotoServer(): Promise<MotoServer> {
+/**
+ * Starts `moto_server` and resolves once it answers HTTP. `environment` adds variables for the server only
+ * (e.g. `MOTO_RECORDER_FILEPATH`, where its request recorder writes).
+ */
+export async function startMotoServer(environment: Record<string, string> = {}): Promise<MotoServer> {
   const port = await freePort();
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...environment },
   });
   let output = '';
   const keep = (chunk: Buffer) => {

@@ -1,4 +1,9 @@
-import { iamActionsOf, type RecordedRequest, UnmappedRequestError } from '../support/iam-request-actions';
+import {
+  accessKeyOf,
+  iamActionsOf,
+  type RecordedRequest,
+  UnmappedRequestError,
+} from '../support/iam-request-actions';
 
 // Each recorded request maps to the IAM action AWS authorises and the ARN it touches.
 
@@ -99,4 +104,16 @@ test('a request it cannot place is an error, not a pass', () => {
 
   // Assess
   expect(map).toThrow(UnmappedRequestError);
+});
+
+test('the access key tells who signed a request, so that callers at the same time stand apart', () => {
+  // Prepare
+  const recorded = request('s3', 'PUT', '/bucket/a.zip');
+
+  // Act
+  const key = accessKeyOf(recorded);
+
+  // Assess
+  expect(key).toBe('AKID');
+  expect(() => accessKeyOf({ ...recorded, headers: {} })).toThrow(UnmappedRequestError);
 });
