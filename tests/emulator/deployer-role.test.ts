@@ -1,36 +1,33 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { EXAMPLE_PSEUDO_PARAMETERS, evaluate } from '../support/cloudformation-values';
+import { EXAMPLE_PSEUDO_PARAMETERS } from '../support/cloudformation-values';
+import { accountKeyPolicy } from '../support/iam-account-key-policy';
 import { cloudFormationCalls } from '../support/iam-cloudformation-calls';
-import { DEPLOYER_TEMPLATE_PATH, deployerRole } from '../support/iam-deployer-role';
-import { type PolicyDocument, simulate } from '../support/iam-simulation';
-import { PACKAGE_STAGE, packagedTemplate, type Template } from '../support/packaged-template';
+import { DEPLOYER_TEMPLATE_PATH, type DeployerParameters, deployerRole } from '../support/iam-deployer-role';
+import { stackKeyPolicies } from '../support/iam-function-role';
+import { simulate } from '../support/iam-simulation';
+import { PACKAGE_STAGE, packagedTemplate } from '../support/packaged-template';
+import { STAGE_PARAMETER_COMBINATIONS } from '../support/stage-parameter-combinations';
 
 // The deployer role of deploy/deployer-role.yml, judged by an IAM policy simulator: what CloudFormation calls
-// with its credentials for every resource of the packaged template is allowed; dangerous calls are refused;
-// only the named repository and environment can assume it. The framework's own calls are recorded and
-// judged in serverless-deploy.test.ts.
+// with its credentials for every resource of the packaged templates (every documented combination of stage
+// parameters) is allowed; dangerous calls are refused; its trust policy lets in only a token of the named
+// repository and environment. The framework's own calls are recorded and judged in serverless-deploy.test.ts.
 
 const SERVICE = 'freeclimb-call-records';
 const { 'AWS::AccountId': ACCOUNT, 'AWS::Region': REGION } = EXAMPLE_PSEUDO_PARAMETERS;
 const STACK = `${SERVICE}-${PACKAGE_STAGE}`;
 const CALLED_VIA_CLOUDFORMATION = { 'aws:CalledVia': ['cloudformation.amazonaws.com'] };
-const role = deployerRole({
+/** As the bootstrap in docs/deploying.md applies it: the deploy workflow runs in the environment named after the stage. */
+const BOOTSTRAP: DeployerParameters = {
   GitHubOrganization: 'acme',
   GitHubRepository: SERVICE,
   DeployFromKind: 'environment',
-  DeployFrom: 'production',
+  DeployFrom: PACKAGE_STAGE,
   Stage: PACKAGE_STAGE,
-});
+};
+const role = deployerRole(BOOTSTRAP);
 const arn = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
-
-let template: Template;
-let keyPolicy: PolicyDocument;
-
-beforeAll(async () => {
-  template = await packagedTemplate();
-  keyPolicy = evaluate(template, template.Resources.LogKey?.Properties.KeyPolicy) as PolicyDocument;
-}, 120_000);
 
 test('cfn-lint reports nothing on deploy/deployer-role.yml', async () => {
   // Act
@@ -43,54 +40,69 @@ test('cfn-lint reports nothing on deploy/deployer-role.yml', async () => {
   expect(run).toEqual({ code: 0, stdout: '' });
 }, 60_000);
 
-test('every call CloudFormation makes for the stack with the deployer’s credentials is allowed', async () => {
-  // Prepare
-  const calls = cloudFormationCalls(
-    template,
-    { stackName: STACK, accountId: ACCOUNT as string, region: REGION as string, partition: 'aws' },
-    EXAMPLE_PSEUDO_PARAMETERS,
-  );
-
-  // Act
-  const verdicts = [];
-  for (const call of calls) {
-    const onKey = call.action.startsWith('kms:') && call.resource !== '*';
-    const verdict = await simulate(
-      {
-        principal: role.session,
-        action: call.action,
-        resource: call.resource,
-        accountId: ACCOUNT as string,
-        context: { ...CALLED_VIA_CLOUDFORMATION, ...call.context },
-      },
-      { identity: [role.policy], ...(onKey ? { resource: keyPolicy } : {}) },
+test.each(STAGE_PARAMETER_COMBINATIONS.map(({ name }) => name))(
+  'with %s, every call CloudFormation makes for the stack with the deployer’s credentials is allowed',
+  async (combination) => {
+    // Prepare
+    const parameters = STAGE_PARAMETER_COMBINATIONS.find(({ name }) => name === combination);
+    const template = await packagedTemplate(parameters);
+    const keyPolicies = stackKeyPolicies(template);
+    const calls = cloudFormationCalls(
+      template,
+      { stackName: STACK, accountId: ACCOUNT as string, region: REGION as string, partition: 'aws' },
+      EXAMPLE_PSEUDO_PARAMETERS,
     );
-    verdicts.push({ ...call, ...verdict });
-  }
 
-  // Assess
-  const byType = new Map<string, { calls: number; allowed: number; unvalidated: number }>();
-  for (const v of verdicts) {
-    const row = byType.get(v.type) ?? { calls: 0, allowed: 0, unvalidated: 0 };
-    row.calls += 1;
-    row.allowed += v.result === 'Allowed' ? 1 : 0;
-    row.unvalidated += v.validated ? 0 : 1;
-    byType.set(v.type, row);
-  }
-  console.log(
-    [
-      `CloudFormation's calls for stage ${PACKAGE_STAGE}, with the deployer's credentials`,
-      '',
-      '| resource type | calls (create, update, delete) | allowed | not type-checked by the simulator |',
-      '|---|---:|---:|---:|',
-      ...[...byType].map(([type, r]) => `| ${type} | ${r.calls} | ${r.allowed} | ${r.unvalidated} |`),
-    ].join('\n'),
-  );
-  expect(
-    verdicts.filter((v) => v.result !== 'Allowed').map((v) => `${v.logicalId} ${v.action} ${v.resource}`),
-  ).toEqual([]);
-  expect(verdicts.length).toBeGreaterThan(100);
-});
+    // Act
+    const verdicts = [];
+    for (const call of calls) {
+      // KMS counts the deployer's policy only as far as the key's own policy lets it.
+      const keyPolicy = call.action.startsWith('kms:') && call.resource !== '*' ? call.resource : undefined;
+      const verdict = await simulate(
+        {
+          principal: role.session,
+          action: call.action,
+          resource: call.resource,
+          accountId: ACCOUNT as string,
+          context: { ...CALLED_VIA_CLOUDFORMATION, ...call.context },
+        },
+        {
+          identity: [role.policy],
+          ...(keyPolicy
+            ? { resource: keyPolicies.get(keyPolicy) ?? accountKeyPolicy(ACCOUNT as string) }
+            : {}),
+        },
+      );
+      verdicts.push({ ...call, ...verdict });
+    }
+
+    // Assess
+    const byType = new Map<string, { calls: number; allowed: number; unvalidated: number }>();
+    for (const v of verdicts) {
+      const row = byType.get(v.type) ?? { calls: 0, allowed: 0, unvalidated: 0 };
+      row.calls += 1;
+      row.allowed += v.result === 'Allowed' ? 1 : 0;
+      row.unvalidated += v.validated ? 0 : 1;
+      byType.set(v.type, row);
+    }
+    if (combination === 'defaults') {
+      console.log(
+        [
+          `CloudFormation's calls for stage ${PACKAGE_STAGE} (${combination}), with the deployer's credentials`,
+          '',
+          '| resource type | calls (create, update, delete) | allowed | not type-checked by the simulator |',
+          '|---|---:|---:|---:|',
+          ...[...byType].map(([type, r]) => `| ${type} | ${r.calls} | ${r.allowed} | ${r.unvalidated} |`),
+        ].join('\n'),
+      );
+    }
+    expect(
+      verdicts.filter((v) => v.result !== 'Allowed').map((v) => `${v.logicalId} ${v.action} ${v.resource}`),
+    ).toEqual([]);
+    expect(verdicts.length).toBeGreaterThan(100);
+  },
+  300_000,
+);
 
 /** Calls the deployer must never be able to make, with why. */
 const DANGEROUS: Array<{
@@ -172,9 +184,50 @@ const DANGEROUS: Array<{
     resource: arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab'),
   },
   {
-    why: 'decrypt with a key',
+    why: 'decrypt with a key directly',
     action: 'kms:Decrypt',
     resource: arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    context: {
+      'kms:EncryptionContext:aws:logs:arn': arn('logs', `log-group:/aws/lambda/${STACK}-callStatus`),
+    },
+  },
+  {
+    why: 'decrypt a secret through SSM',
+    action: 'kms:Decrypt',
+    resource: arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    context: {
+      'kms:ViaService': `ssm.${REGION}.amazonaws.com`,
+      'kms:EncryptionContext:PARAMETER_ARN': arn(
+        'ssm',
+        `parameter/${SERVICE}/${PACKAGE_STAGE}/signing-secret`,
+      ),
+    },
+  },
+  {
+    why: 'read another service’s encrypted log through CloudWatch Logs',
+    action: 'kms:Decrypt',
+    resource: arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    context: {
+      'kms:ViaService': `logs.${REGION}.amazonaws.com`,
+      'kms:EncryptionContext:aws:logs:arn': arn('logs', 'log-group:/aws/lambda/payments'),
+    },
+  },
+  {
+    why: 'read another stage’s encrypted log through CloudWatch Logs',
+    action: 'kms:Decrypt',
+    resource: arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    context: {
+      'kms:ViaService': `logs.${REGION}.amazonaws.com`,
+      'kms:EncryptionContext:aws:logs:arn': arn('logs', `log-group:/aws/lambda/${SERVICE}-dev-callStatus`),
+    },
+  },
+  {
+    why: 'read the function’s log',
+    action: 'logs:GetLogEvents',
+    resource: arn(
+      'logs',
+      `log-group:/aws/lambda/${STACK}-callStatus:log-stream:2026/12/05/[$LATEST]0123abcd`,
+    ),
   },
   { why: 'assume another role', action: 'sts:AssumeRole', resource: `arn:aws:iam::${ACCOUNT}:role/admin` },
   {
@@ -201,10 +254,13 @@ const DANGEROUS: Array<{
 ];
 
 test.each(DANGEROUS)('the deployer cannot $why ($action)', async ({ action, resource, context }) => {
+  // Prepare: a key whose policy lets IAM policies count, so that only the deployer's policy decides.
+  const keyPolicy = action.startsWith('kms:') ? { resource: accountKeyPolicy(ACCOUNT as string) } : {};
+
   // Act
   const verdict = await simulate(
     { principal: role.session, action, resource, accountId: ACCOUNT as string, context },
-    { identity: [role.policy] },
+    { identity: [role.policy], ...keyPolicy },
   );
 
   // Assess
@@ -217,4 +273,123 @@ test('the role policy stays under IAM’s 10,240-character limit for a role’s 
 
   // Assess
   expect(size).toBeLessThan(10_240);
+});
+
+/** A GitHub OIDC token as STS receives it: the provider that issued it, and its claims. */
+interface Token {
+  who: string;
+  sub?: string;
+  aud?: string;
+  /** The IAM identity provider STS finds for the token's issuer (GitHub's, in this account, by default). */
+  provider?: string;
+  allowed: boolean;
+}
+
+const REPOSITORY = `repo:acme/${SERVICE}`;
+const GITHUB_AUDIENCE = 'sts.amazonaws.com';
+
+const TOKENS: Record<'environment' | 'branch', { deployFrom: string; tokens: Token[] }> = {
+  environment: {
+    deployFrom: PACKAGE_STAGE,
+    tokens: [
+      { who: 'a job of the repository in the stage’s environment', allowed: true },
+      { who: 'another repository of the owner', sub: 'repo:acme/payments:environment:prod', allowed: false },
+      { who: 'a fork', sub: `repo:mallory/${SERVICE}:environment:prod`, allowed: false },
+      { who: 'another environment', sub: `${REPOSITORY}:environment:dev`, allowed: false },
+      { who: 'an environment named like it', sub: `${REPOSITORY}:environment:prod-preview`, allowed: false },
+      { who: 'a job on the main branch', sub: `${REPOSITORY}:ref:refs/heads/main`, allowed: false },
+      {
+        who: 'a job on a tag, outside the environment',
+        sub: `${REPOSITORY}:ref:refs/tags/v1.0.0`,
+        allowed: false,
+      },
+      { who: 'a pull request', sub: `${REPOSITORY}:pull_request`, allowed: false },
+      { who: 'a token for another audience', aud: 'https://github.com/acme', allowed: false },
+      { who: 'a token without audience', aud: '', allowed: false },
+      { who: 'a token without subject', sub: '', allowed: false },
+      {
+        who: 'another identity provider',
+        provider: `arn:aws:iam::${ACCOUNT}:oidc-provider/gitlab.com`,
+        allowed: false,
+      },
+      {
+        who: 'GitHub’s provider of another account',
+        provider: 'arn:aws:iam::999999999999:oidc-provider/token.actions.githubusercontent.com',
+        allowed: false,
+      },
+    ],
+  },
+  branch: {
+    deployFrom: 'main',
+    tokens: [
+      {
+        who: 'a job of the repository on the branch',
+        sub: `${REPOSITORY}:ref:refs/heads/main`,
+        allowed: true,
+      },
+      { who: 'another branch', sub: `${REPOSITORY}:ref:refs/heads/feature`, allowed: false },
+      { who: 'a branch named like it', sub: `${REPOSITORY}:ref:refs/heads/main-old`, allowed: false },
+      { who: 'an environment named like the branch', sub: `${REPOSITORY}:environment:main`, allowed: false },
+      { who: 'a pull request', sub: `${REPOSITORY}:pull_request`, allowed: false },
+    ],
+  },
+};
+
+describe.each(Object.keys(TOKENS) as Array<keyof typeof TOKENS>)(
+  'with DeployFromKind=%s, the trust policy takes a token from',
+  (kind) => {
+    const { deployFrom, tokens } = TOKENS[kind];
+    const trusting = deployerRole({ ...BOOTSTRAP, DeployFromKind: kind, DeployFrom: deployFrom });
+    const expectedSubject =
+      kind === 'environment'
+        ? `${REPOSITORY}:environment:${deployFrom}`
+        : `${REPOSITORY}:ref:refs/heads/${deployFrom}`;
+
+    test.each(tokens)('$who: allowed $allowed', async ({ sub, aud, provider, allowed }) => {
+      // Prepare
+      const claims = { sub: sub ?? expectedSubject, aud: aud ?? GITHUB_AUDIENCE };
+      const context = Object.fromEntries(
+        Object.entries(claims)
+          .filter(([, value]) => value !== '')
+          .map(([claim, value]) => [`token.actions.githubusercontent.com:${claim}`, value]),
+      );
+
+      // Act
+      const verdict = await simulate(
+        {
+          principal: provider ?? trusting.oidcProviderArn,
+          action: 'sts:AssumeRoleWithWebIdentity',
+          resource: trusting.arn,
+          accountId: ACCOUNT as string,
+          context,
+        },
+        { identity: [], resource: trusting.trust },
+      );
+
+      // Assess
+      expect(verdict.result === 'Allowed').toBe(allowed);
+      // The simulator's data lacks these two claims; they are evaluated as given (tests/support/iam-simulation.ts).
+      expect(verdict.unchecked.sort()).toEqual(Object.keys(context).sort());
+    });
+  },
+);
+
+test('no role or user of the account may assume the deployer role without a GitHub token', async () => {
+  // Act
+  const verdicts = await Promise.all(
+    [`arn:aws:iam::${ACCOUNT}:role/admin`, `arn:aws:iam::${ACCOUNT}:user/alice`].map((principal) =>
+      simulate(
+        { principal, action: 'sts:AssumeRole', resource: role.arn, accountId: ACCOUNT as string },
+        {
+          identity: [
+            { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:*', Resource: '*' }] },
+          ],
+          resource: role.trust,
+        },
+      ),
+    ),
+  );
+
+  // Assess
+  expect(verdicts.map((verdict) => verdict.result)).toEqual(['ImplicitlyDenied', 'ImplicitlyDenied']);
 });

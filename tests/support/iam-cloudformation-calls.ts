@@ -5,9 +5,17 @@ import type { Resource, Template } from './packaged-template';
  * What CloudFormation calls, with the deployer's own credentials (a stack deployed without a service role),
  * to create, update and delete each resource of a template: the IAM actions and the ARN each acts on. An
  * emulator cannot show these (moto creates resources inside itself), so they are written here per resource
- * type, after AWS's resource provider handlers and the service authorization reference, for the properties
- * this project uses. A resource type without an entry is an error: adding one to serverless.yml asks for its
- * entry here, and the deployer role test then says whether deploy/deployer-role.yml allows it.
+ * type, for the properties this project sets, after:
+ * - each type's schema in CloudFormation's registry, whose `handlers` list the permissions of create, read,
+ *   update and delete (`aws cloudformation describe-type --type RESOURCE --type-name AWS::Logs::LogGroup`;
+ *   the open ones are in github.com/aws-cloudformation/aws-cloudformation-resource-providers-<service>);
+ * - API Gateway's "Configure logging for HTTP APIs", for the access log's delivery (API_LOG_DELIVERY);
+ * - CloudWatch Logs' "Encrypt log data in CloudWatch Logs using AWS Key Management Service", for the log key
+ *   (LOG_KEY_THROUGH_CLOUDWATCH_LOGS);
+ * - the service authorization reference, for the ARN and condition keys of each action.
+ * A resource type without an entry is an error: adding one to serverless.yml (the enricher's queues, event
+ * source mapping and alarms, say) asks for its entry here, and the deployer role test then says whether
+ * deploy/deployer-role.yml allows it.
  */
 
 export type Phase = 'create' | 'update' | 'delete';
@@ -49,15 +57,16 @@ interface Names {
   values: Record<string, string>;
 }
 
-type Calls = Partial<
-  Record<Phase, Array<[action: string, on: 'self' | string, context?: Record<string, string>]>>
->;
+/** Condition keys of a call: fixed, or from the resource's names and ARNs. */
+type CallContext = Record<string, string> | ((arns: Record<string, string>) => Record<string, string>);
+
+type Calls = Partial<Record<Phase, Array<[action: string, on: 'self' | string, context?: CallContext]>>>;
 
 interface TypeEntry {
   /** The ARN the calls act on by default (`self`). */
   arn(names: Names): string;
-  /** Other ARNs a call may name, by key. */
-  others?(names: Names): Record<string, string>;
+  /** Other ARNs a call may name, by key; `undefined` when the resource does not use it (no call then). */
+  others?(names: Names): Record<string, string | undefined>;
   calls: Calls;
 }
 
@@ -78,6 +87,28 @@ const API_LOG_DELIVERY = [
 ].map((action): [string, string] => [action, '*']);
 
 const PASS_TO_LAMBDA = { 'iam:PassedToService': 'lambda.amazonaws.com' };
+
+/**
+ * CloudWatch Logs uses a log group's KMS key with the caller's credentials (CloudWatch Logs' "Encrypt log data
+ * in CloudWatch Logs using AWS Key Management Service": kms:ViaService, and the log group's ARN as encryption
+ * context), when CloudFormation creates the group with its key or associates another one.
+ */
+const LOG_KEY_THROUGH_CLOUDWATCH_LOGS: Array<[string, string, CallContext]> = [
+  ['kms:DescribeKey', 'key', (arns) => ({ 'kms:ViaService': viaLogs(arns.self as string) })],
+  ...['kms:GenerateDataKey', 'kms:Decrypt'].map((action): [string, string, CallContext] => [
+    action,
+    'key',
+    (arns) => ({
+      'kms:ViaService': viaLogs(arns.self as string),
+      'kms:EncryptionContext:aws:logs:arn': arns.self as string,
+    }),
+  ]),
+];
+
+/** CloudWatch Logs' endpoint in the region of `arn`, as KMS sees it in kms:ViaService. */
+function viaLogs(arn: string): string {
+  return `logs.${arn.split(':')[3]}.amazonaws.com`;
+}
 
 const ENTRIES: Record<string, TypeEntry> = {
   'AWS::S3::Bucket': {
@@ -152,17 +183,23 @@ const ENTRIES: Record<string, TypeEntry> = {
   },
   'AWS::Logs::LogGroup': {
     arn: (names) => regional(names, 'logs', `log-group:${property(names, 'LogGroupName')}`),
+    // No key: no KMS call (a log group without KmsKeyId uses CloudWatch Logs' own encryption).
+    others: (names) => ({
+      key: names.resource.Properties.KmsKeyId === undefined ? undefined : keyArnOf(names, 'KmsKeyId'),
+    }),
     calls: {
       create: [
         ['logs:CreateLogGroup', 'self'],
         ['logs:PutRetentionPolicy', 'self'],
         ['logs:DescribeLogGroups', '*'],
+        ...LOG_KEY_THROUGH_CLOUDWATCH_LOGS,
       ],
       update: [
         ['logs:PutRetentionPolicy', 'self'],
         ['logs:AssociateKmsKey', 'self'],
         ['logs:DescribeLogGroups', '*'],
         ['logs:ListTagsForResource', 'self'],
+        ...LOG_KEY_THROUGH_CLOUDWATCH_LOGS,
       ],
       delete: [['logs:DeleteLogGroup', 'self']],
     },
@@ -377,21 +414,29 @@ export function cloudFormationCalls(
     const entry = ENTRIES[resource.Type];
     if (!entry) throw new UnknownResourceTypeError(logicalId, resource.Type);
     const names: Names = { template, logicalId, resource, place, values };
-    const arns: Record<string, string> = { self: entry.arn(names), '*': '*', ...entry.others?.(names) };
+    const arns: Record<string, string | undefined> = {
+      self: entry.arn(names),
+      '*': '*',
+      ...entry.others?.(names),
+    };
     const phases: Phase[] =
       resource.DeletionPolicy === 'Retain' ? ['create', 'update'] : ['create', 'update', 'delete'];
     return phases.flatMap((phase) =>
-      (entry.calls[phase] ?? []).map(([action, on, context]) => {
+      (entry.calls[phase] ?? []).flatMap(([action, on, context]) => {
+        if (!(on in arns)) throw new Error(`${resource.Type}: no ARN named ${on}`);
         const arn = arns[on];
-        if (arn === undefined) throw new Error(`${resource.Type}: no ARN named ${on}`);
-        return {
-          logicalId,
-          type: resource.Type,
-          phase,
-          action,
-          resource: arn,
-          ...(context ? { context } : {}),
-        };
+        if (arn === undefined) return [];
+        const keys = typeof context === 'function' ? context(arns as Record<string, string>) : context;
+        return [
+          {
+            logicalId,
+            type: resource.Type,
+            phase,
+            action,
+            resource: arn,
+            ...(keys ? { context: keys } : {}),
+          },
+        ];
       }),
     );
   });
@@ -445,6 +490,19 @@ function roleArn(names: Names, logicalId: string): string {
 
 function roleArnOf(names: Names): string {
   return roleArn(names, referencedId(names, 'Role'));
+}
+
+/** The key a property names: a key of the stack (GetAtt Arn), or a given key's ARN. */
+function keyArnOf(names: Names, name: string): string {
+  const value = evaluate(names.template, names.resource.Properties[name], names.values) as
+    | string
+    | { 'Fn::GetAtt'?: [string, string] };
+  if (typeof value === 'string') return value;
+  const id = value?.['Fn::GetAtt']?.[0];
+  if (names.template.Resources[id ?? '']?.Type !== 'AWS::KMS::Key') {
+    throw new Error(`${names.logicalId}.${name} names no key: ${JSON.stringify(value)}`);
+  }
+  return regional(names, 'kms', `key/${EXAMPLE_KEY_ID}`);
 }
 
 function functionArnOf(names: Names, name: string): string {
