@@ -93,6 +93,7 @@ test.each(STAGE_PARAMETER_COMBINATIONS.map(({ name }) => name))(
           '| resource type | calls (create, update, delete) | allowed | not type-checked by the simulator |',
           '|---|---:|---:|---:|',
           ...[...byType].map(([type, r]) => `| ${type} | ${r.calls} | ${r.allowed} | ${r.unvalidated} |`),
+          `| all | ${verdicts.length} | ${verdicts.filter((v) => v.result === 'Allowed').length} | ${verdicts.filter((v) => !v.validated).length} |`,
         ].join('\n'),
       );
     }

@@ -362,6 +362,12 @@ afterAll(() => {
     ([what, byCombination]) =>
       `| ${what} | ${COMBINATIONS.map((name) => byCombination.get(name) ?? '').join(' | ')} |`,
   );
+  const counted = (name: string, counts: (verdict: IamVerdict | 'n/a' | undefined) => boolean) =>
+    [...verdicts.values()].filter((byCombination) => counts(byCombination.get(name))).length;
+  const totals = COMBINATIONS.map(
+    (name) =>
+      `| ${name} | ${counted(name, (v) => v !== undefined && v !== 'n/a')} | ${counted(name, (v) => v === 'Allowed')} | ${counted(name, (v) => v === 'ImplicitlyDenied' || v === 'ExplicitlyDenied')} |`,
+  );
   console.log(
     [
       'The function’s role (CallStatusRole), simulated per request',
@@ -369,6 +375,10 @@ afterAll(() => {
       `| request | ${COMBINATIONS.join(' | ')} |`,
       `|---|${COMBINATIONS.map(() => '---').join('|')}|`,
       ...rows,
+      '',
+      '| packaging | requests simulated | allowed | refused |',
+      '|---|---:|---:|---:|',
+      ...totals,
     ].join('\n'),
   );
 });
