@@ -26,8 +26,39 @@ const ORDER = [
   'expiresAt',
   'schemaVersion',
 ];
-const TIMES = new Set(['receivedAt', 'signedAt']);
-const DURATIONS = new Set(['callDuration', 'recordingDurationSec']);
+const TIMES = new Set([
+  'receivedAt',
+  'signedAt',
+  'startTime',
+  'connectTime',
+  'endTime',
+  'enrichedAt',
+  'gaveUpAt',
+]);
+const DURATIONS = new Set(['callDuration', 'recordingDurationSec', 'duration', 'connectDuration']);
+/** Maps shown as their own block after the record's attributes: what enrichment added, or why it gave up. */
+const BLOCKS: Record<string, { title: string; order: readonly string[] }> = {
+  details: {
+    title: "details (from FreeClimb's Call resource)",
+    order: [
+      'status',
+      'startTime',
+      'connectTime',
+      'endTime',
+      'duration',
+      'connectDuration',
+      'answeredBy',
+      'callerName',
+      'phoneNumberId',
+      'applicationId',
+      'enrichedAt',
+    ],
+  },
+  enrichment: {
+    title: 'enrichment (gave up; `enrich` tries again)',
+    order: ['gaveUpAt', 'attempts', 'reason'],
+  },
+};
 
 /** `get <callId>`: one call leg with every stored attribute. */
 export const getCommand: Command = {
@@ -51,15 +82,32 @@ export const getCommand: Command = {
 export function describeCall(call: CallRecord, time: TimeFormat): string {
   const item = call as unknown as Record<string, unknown>;
   const others = Object.keys(item)
-    .filter((name) => !ORDER.includes(name) && name !== 'rawBody')
+    .filter((name) => !ORDER.includes(name) && name !== 'rawBody' && !isBlock(name, item[name]))
     .sort();
-  const rows: Array<[string, string]> = [];
-  for (const name of [...ORDER, ...others]) {
-    if (item[name] === undefined) continue;
-    rows.push([terminalText(name), attributeText(name, item[name], time)]);
-  }
+  const blocks = Object.keys(BLOCKS)
+    .filter((name) => isBlock(name, item[name]))
+    .map((name) => describeBlock(name, item[name] as Record<string, unknown>, time));
   const raw = typeof call.rawBody === 'string' ? `\nrawBody\n${indent(bodyText(call.rawBody))}\n` : '';
-  return `Call ${terminalText(call.callId)}\n${columns(rows)}\n${raw}`;
+  return `Call ${terminalText(call.callId)}\n${columns(rowsOf(item, [...ORDER, ...others], time))}\n${blocks.join('')}${raw}`;
+}
+
+function isBlock(name: string, value: unknown): boolean {
+  return name in BLOCKS && typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A map's attributes under its title, in their order, any others after them alphabetically. */
+function describeBlock(name: string, map: Record<string, unknown>, time: TimeFormat): string {
+  const { title, order } = BLOCKS[name] as { title: string; order: readonly string[] };
+  const others = Object.keys(map)
+    .filter((key) => !order.includes(key))
+    .sort();
+  return `\n${title}\n${columns(rowsOf(map, [...order, ...others], time), '    ')}\n`;
+}
+
+function rowsOf(item: Record<string, unknown>, names: string[], time: TimeFormat): Array<[string, string]> {
+  return names
+    .filter((name) => item[name] !== undefined)
+    .map((name) => [terminalText(name), attributeText(name, item[name], time)]);
 }
 
 function attributeText(name: string, value: unknown, time: TimeFormat): string {

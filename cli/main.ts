@@ -5,6 +5,7 @@ import { callsCommand } from './calls';
 import { CliError, CredentialsError, UsageError } from './cli-errors';
 import type { CliIo } from './cli-io';
 import type { Command, CommandContext } from './command';
+import { enrichCommand } from './enrich';
 import { TimeFormat } from './format';
 import { getCommand } from './get';
 import { legsCommand } from './legs';
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   calls: callsCommand,
   summary: summaryCommand,
   backfill: backfillCommand,
+  enrich: enrichCommand,
 };
 
 const GLOBAL_OPTIONS = {

@@ -1,4 +1,5 @@
 import { type CallLogSummary, CallLogTally } from '../lib/call-log-summary';
+import { withEnrichmentStates } from '../lib/enrichment-state';
 import {
   CALL_LOG_OPTIONS,
   CALL_LOG_USAGE,
@@ -6,7 +7,7 @@ import {
   callLogWindow,
   pageSizeOf,
 } from './call-log-arguments';
-import { callLogDays, describeFilter } from './calls';
+import { callLog, describeFilter } from './calls';
 import type { Command } from './command';
 import { columns, counted, formatDuration, json } from './format';
 import { terminalText } from './terminal-text';
@@ -23,8 +24,9 @@ export const summaryCommand: Command = {
     const pageSize = pageSizeOf(values);
     const target = await context.target();
     const tally = new CallLogTally();
-    for await (const day of callLogDays(target.store, window, filter, pageSize)) {
-      for (const entry of day.entries) tally.add(entry);
+    const entries = callLog(target.store, window, filter, pageSize, undefined);
+    for await (const [entry, state] of withEnrichmentStates(target.store, entries)) {
+      tally.add(entry, state?.details);
     }
     const summary = tally.summary();
     const from = new Date(window.fromMs).toISOString();
@@ -54,6 +56,10 @@ export function describeSummary(summary: CallLogSummary, title: string): string 
     ['by status', counts(summary.byStatus)],
     ['by direction', counts(summary.byDirection)],
     ['total duration', duration(summary.totalDurationSeconds)],
+    [
+      'talk time',
+      `${duration(summary.totalConnectDurationSeconds)} over ${counted(summary.enriched, 'enriched record')}`,
+    ],
     ['mean duration', duration(summary.meanDurationSeconds)],
   ])}\n`;
 }

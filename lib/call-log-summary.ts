@@ -1,3 +1,4 @@
+import type { CallDetails } from './call-details';
 import type { CallLogEntry } from './call-log';
 
 /** Counts over the call records of a window: what `summary` prints. */
@@ -11,6 +12,10 @@ export interface CallLogSummary {
   byStatus: Record<string, number>;
   byDirection: Record<string, number>;
   totalDurationSeconds: number;
+  /** Records with FreeClimb's details (`details`), which the talk time below adds up. */
+  enriched: number;
+  /** The `connectDuration` of the enriched records: time answered, without ring time. */
+  totalConnectDurationSeconds: number;
   /** Over every record in the window; 0 when there is none. Rounded to a tenth of a second. */
   meanDurationSeconds: number;
 }
@@ -24,10 +29,12 @@ export class CallLogTally {
     byStatus: {},
     byDirection: {},
     totalDurationSeconds: 0,
+    enriched: 0,
+    totalConnectDurationSeconds: 0,
   };
 
-  /** Counts one record. */
-  add(entry: CallLogEntry): void {
+  /** Counts one record, with its details when it has them. */
+  add(entry: CallLogEntry, details?: Pick<CallDetails, 'connectDuration'>): void {
     const counts = this.counts;
     counts.total += 1;
     if (entry.parentCallId === undefined) counts.calls += 1;
@@ -35,6 +42,10 @@ export class CallLogTally {
     counts.byStatus[entry.callStatus] = (counts.byStatus[entry.callStatus] ?? 0) + 1;
     counts.byDirection[entry.direction] = (counts.byDirection[entry.direction] ?? 0) + 1;
     counts.totalDurationSeconds += entry.callDuration;
+    if (details !== undefined) {
+      counts.enriched += 1;
+      counts.totalConnectDurationSeconds += details.connectDuration ?? 0;
+    }
   }
 
   /** The totals so far, keys of the breakdowns in alphabetical order. */

@@ -28,29 +28,34 @@ describe('CallLogTally', () => {
       byStatus: {},
       byDirection: {},
       totalDurationSeconds: 0,
+      enriched: 0,
+      totalConnectDurationSeconds: 0,
       meanDurationSeconds: 0,
     });
   });
 
-  test('counts every record, legs apart, breakdowns in alphabetical order, the mean to a tenth', () => {
+  test('counts every record, legs apart, breakdowns in alphabetical order, the mean to a tenth, talk time over the enriched ones', () => {
     // Prepare
     const tally = new CallLogTally();
 
     // Act
     tally.add(entry({ callStatus: 'noAnswer', callEndedReason: 'noAnswer', callDuration: 0 }));
     tally.add(entry({ parentCallId: 'CA1', direction: 'outboundDial', callDuration: 31 }));
-    tally.add(entry({ callStatus: 'busy', direction: 'outboundAPI', callDuration: 0 }));
+    tally.add(entry({ callStatus: 'busy', direction: 'outboundAPI', callDuration: 0 }), {});
+    tally.add(entry({ callDuration: 50 }), { connectDuration: 42 });
     const summary = tally.summary();
 
     // Assess
     expect(summary).toEqual({
-      total: 3,
-      calls: 2,
+      total: 4,
+      calls: 3,
       legs: 1,
-      byStatus: { busy: 1, completed: 1, noAnswer: 1 },
-      byDirection: { inbound: 1, outboundAPI: 1, outboundDial: 1 },
-      totalDurationSeconds: 31,
-      meanDurationSeconds: 10.3,
+      byStatus: { busy: 1, completed: 2, noAnswer: 1 },
+      byDirection: { inbound: 2, outboundAPI: 1, outboundDial: 1 },
+      totalDurationSeconds: 81,
+      enriched: 2,
+      totalConnectDurationSeconds: 42,
+      meanDurationSeconds: 20.3,
     });
     expect(Object.keys(summary.byStatus)).toEqual(['busy', 'completed', 'noAnswer']);
   });

@@ -1,5 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CallDetails } from '../../../lib/call-details';
 import { createCallStatusHandler } from '../../../lib/call-status-service';
+import { saveCallDetails } from '../../../lib/call-store';
 import { type CallsTableCopy, copyOfCallsTable } from '../../support/calls-table-copy';
 import { runRecords } from '../../support/cli';
 import { testDocumentClient } from '../../support/dynamodb';
@@ -57,6 +59,17 @@ async function storeCall(receivedAt: string, fields: Partial<StoredCall> = {}): 
     to,
     callDuration,
   };
+}
+
+/** FreeClimb's details on a stored call, as the enricher writes them. */
+async function enrich(callId: string, details: Partial<CallDetails>): Promise<void> {
+  const store = { doc: testDocumentClient(), callsTable: table.callsTable, rejectedTable: 'unused' };
+  const written = await saveCallDetails(store, callId, {
+    status: 'completed',
+    enrichedAt: '2030-03-01T10:00:00.000Z',
+    ...details,
+  });
+  expect(written).toBe('enriched');
 }
 
 /** `calls` against this file's table. */
@@ -146,7 +159,7 @@ describe('calls: the window', () => {
     expect(empty.stdout).toBe(`0 calls since 2030-01-10T10:30:00.000Z (90m) in ${table.callsTable}\n`);
     expect(JSON.parse(emptyJson.stdout)).toEqual([]);
     expect(emptyCsv.stdout).toBe(
-      'callId,parentCallId,receivedAt,callStatus,callEndedReason,direction,from,to,callDuration\r\n',
+      'callId,parentCallId,receivedAt,callStatus,callEndedReason,direction,from,to,callDuration,connectDuration\r\n',
     );
   });
 
@@ -346,6 +359,8 @@ describe('calls: filters', () => {
       callDuration: 30,
       direction: 'outboundDial',
     });
+    await enrich(parent.callId, { duration: 47, connectDuration: 41 });
+    await enrich((stored[1] as StoredCall).callId, { status: 'busy' });
 
     // Act
     const run = await records(['summary', ...day]);
@@ -360,6 +375,7 @@ describe('calls: filters', () => {
         '  by status       busy 2, canceled 1, completed 3, failed 1, noAnswer 1\n' +
         '  by direction    inbound 2, outboundAPI 3, outboundDial 3\n' +
         '  total duration  5:59 (359 s)\n' +
+        '  talk time       41 s over 2 enriched records\n' +
         '  mean duration   44.9 s\n',
     );
     expect(JSON.parse(asJson.stdout)).toEqual({
@@ -371,6 +387,8 @@ describe('calls: filters', () => {
       byStatus: { busy: 2, canceled: 1, completed: 3, failed: 1, noAnswer: 1 },
       byDirection: { inbound: 2, outboundAPI: 3, outboundDial: 3 },
       totalDurationSeconds: 359,
+      enriched: 2,
+      totalConnectDurationSeconds: 41,
       meanDurationSeconds: 44.9,
     });
     expect(JSON.parse(filtered.stdout)).toMatchObject({ status: 'busy', total: 2, byStatus: { busy: 2 } });
@@ -399,6 +417,8 @@ describe('calls --csv', () => {
     const semicolon = await storeCall('2030-03-01T09:00:03.000Z', {
       from: "sip:x@evil.example;=cmd|' /C calc'!A0",
     });
+    // The talk time comes from FreeClimb's details, read per row: empty until the call is enriched.
+    await enrich(leg.callId, { duration: 47, connectDuration: 39 });
 
     // Act
     const run = await records(['calls', '--from', '2030-03-01', '--until', '2030-03-02', '--csv']);
@@ -407,11 +427,11 @@ describe('calls --csv', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe(
-      'callId,parentCallId,receivedAt,callStatus,callEndedReason,direction,from,to,callDuration\r\n' +
-        `${semicolon.callId},,"2030-03-01T09:00:03.000Z",completed,farEndHangup,inbound,"sip:x@evil.example;'=cmd|' /C calc'!A0","+18475550199",47\r\n` +
-        `${child.callId},${parent.callId},"2030-03-01T09:00:02.000Z",busy,busy,outboundAPI,"+13125550142","+18475550199",0\r\n` +
-        `${parent.callId},,"2030-03-01T09:00:01.000Z",completed,farEndHangup,inbound,"'=HYPERLINK(""http://x.example/"",""click"")","'@SUM(1+1)\r\nnext",47\r\n` +
-        `${leg.callId},,"2030-03-01T09:00:00.000Z",completed,farEndHangup,inbound,"""Front desk, 2nd floor"" <sip:desk@pbx.example.com>","sip:agent@pbx.example.com;transport=tls",47\r\n`,
+      'callId,parentCallId,receivedAt,callStatus,callEndedReason,direction,from,to,callDuration,connectDuration\r\n' +
+        `${semicolon.callId},,"2030-03-01T09:00:03.000Z",completed,farEndHangup,inbound,"sip:x@evil.example;'=cmd|' /C calc'!A0","+18475550199",47,\r\n` +
+        `${child.callId},${parent.callId},"2030-03-01T09:00:02.000Z",busy,busy,outboundAPI,"+13125550142","+18475550199",0,\r\n` +
+        `${parent.callId},,"2030-03-01T09:00:01.000Z",completed,farEndHangup,inbound,"'=HYPERLINK(""http://x.example/"",""click"")","'@SUM(1+1)\r\nnext",47,\r\n` +
+        `${leg.callId},,"2030-03-01T09:00:00.000Z",completed,farEndHangup,inbound,"""Front desk, 2nd floor"" <sip:desk@pbx.example.com>","sip:agent@pbx.example.com;transport=tls",47,39\r\n`,
     );
   });
 });
@@ -441,7 +461,7 @@ describe('calls and summary: stored strings reach the terminal with their contro
       `${stored.callId}  inbound  completed (farEndHangup)  47 s  ${shown}  `,
     );
     expect(JSON.parse(asJson.stdout)[1]).toMatchObject({ from, to });
-    expect(asCsv.stdout).toContain(`,"${from}","${to}",47\r\n`);
+    expect(asCsv.stdout).toContain(`,"${from}","${to}",47,\r\n`);
   });
 
   test('summary and the filter it echoes: one line each, escaped', async () => {
@@ -465,7 +485,7 @@ describe('calls and summary: stored strings reach the terminal with their contro
 
     // Assess
     expect(summary.code).toBe(0);
-    expect(summary.stdout.split('\n')).toHaveLength(6 + 1);
+    expect(summary.stdout.split('\n')).toHaveLength(7 + 1);
     expect(summary.stdout.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
     expect(summary.stdout).toContain('  by status       busy\\u001b[2J\\n 1\n');
     expect(filtered.code).toBe(0);

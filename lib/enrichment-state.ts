@@ -1,0 +1,107 @@
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import type { CallDetails } from './call-details';
+import type { CallStore, EnrichmentGaveUp, StoreOptions } from './call-store';
+
+/**
+ * What enrichment knows of a record, read for many records at once: the account to ask FreeClimb with, the
+ * details when they arrived, why enrichment gave up when it did. The call log's index projects none of
+ * these (a projection cannot change in place), so the CLI reads them from the table, 100 keys a request:
+ * a read per listed row, half a read unit each for a record under 4 KB (docs/performance.md weighs it
+ * against a second index).
+ */
+export interface EnrichmentState {
+  callId: string;
+  accountId?: string;
+  details?: CallDetails;
+  enrichment?: EnrichmentGaveUp;
+}
+
+/** DynamoDB's most keys in one BatchGetItem. */
+export const BATCH_GET_LIMIT = 100;
+/** Tries of the keys DynamoDB left unprocessed (throttling), with a doubling pause from 50 ms. */
+const UNPROCESSED_TRIES = 8;
+const FIRST_PAUSE_MS = 50;
+
+const ATTRIBUTES = ['callId', 'accountId', 'details', 'enrichment'] as const;
+
+/**
+ * The enrichment state of each call id that has a record (an id without one is absent from the map).
+ * Eventually consistent unless asked: a listing does not need the last second's writes.
+ */
+export async function readEnrichmentStates(
+  store: CallStore,
+  callIds: readonly string[],
+  options: StoreOptions & { consistentRead?: boolean } = {},
+): Promise<Map<string, EnrichmentState>> {
+  const states = new Map<string, EnrichmentState>();
+  // BatchGetItem refuses a request that names one key twice.
+  const unique = [...new Set(callIds)];
+  for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+    const keys = unique.slice(start, start + BATCH_GET_LIMIT).map((callId) => ({ callId }));
+    for (const item of await batchGet(store, keys, options)) {
+      states.set(item.callId, item);
+    }
+  }
+  return states;
+}
+
+async function batchGet(
+  store: CallStore,
+  keys: Array<{ callId: string }>,
+  options: StoreOptions & { consistentRead?: boolean },
+): Promise<EnrichmentState[]> {
+  const items: EnrichmentState[] = [];
+  let pending: Array<Record<string, unknown>> = keys;
+  for (let tries = 0; pending.length > 0; tries += 1) {
+    if (tries === UNPROCESSED_TRIES) {
+      throw new Error(`DynamoDB left ${pending.length} keys unread after ${UNPROCESSED_TRIES} tries`);
+    }
+    if (tries > 0) await new Promise((resolve) => setTimeout(resolve, FIRST_PAUSE_MS * 2 ** (tries - 1)));
+    const result = await store.doc.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [store.callsTable]: {
+            Keys: pending,
+            ProjectionExpression: ATTRIBUTES.map((_, index) => `#a${index}`).join(', '),
+            ExpressionAttributeNames: Object.fromEntries(
+              ATTRIBUTES.map((name, index) => [`#a${index}`, name]),
+            ),
+            ConsistentRead: options.consistentRead,
+          },
+        },
+      }),
+      { abortSignal: options.abortSignal },
+    );
+    items.push(...((result.Responses?.[store.callsTable] ?? []) as EnrichmentState[]));
+    pending = result.UnprocessedKeys?.[store.callsTable]?.Keys ?? [];
+  }
+  return items;
+}
+
+/**
+ * Each entry with its record's enrichment state (undefined when the record is gone), in order, the states
+ * read 100 at a time as the entries come: a long window is never held whole.
+ */
+export async function* withEnrichmentStates<T extends { callId: string }>(
+  store: CallStore,
+  entries: AsyncIterable<T>,
+  options: StoreOptions = {},
+): AsyncGenerator<[T, EnrichmentState | undefined]> {
+  let batch: T[] = [];
+  const pairs = async (entriesOfBatch: T[]) => {
+    const states = await readEnrichmentStates(
+      store,
+      entriesOfBatch.map((entry) => entry.callId),
+      options,
+    );
+    return entriesOfBatch.map((entry): [T, EnrichmentState | undefined] => [entry, states.get(entry.callId)]);
+  };
+  for await (const entry of entries) {
+    batch.push(entry);
+    if (batch.length === BATCH_GET_LIMIT) {
+      yield* await pairs(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield* await pairs(batch);
+}
