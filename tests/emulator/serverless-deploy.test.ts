@@ -40,7 +40,10 @@ import { bodyFixture, signedEvent, TEST_SECRET, withFreshIds } from '../support/
 /** One CLI step's outcome and the AWS calls it made. */
 type StepRun = ServerlessRun & { calls: IamRequestAction[] };
 
-/** A deploy to try: the stage and any extra stage parameters (e.g. `enrich=true` once it exists). */
+/**
+ * A deploy to try: the stage and any extra stage parameters (e.g. `enrich=true` once it exists). Each needs a
+ * stage of its own: the tables `remove` keeps would stop a second create of the same stage.
+ */
 interface Variant {
   stage: string;
   params: string[];
@@ -463,7 +466,9 @@ describe.each(VARIANTS)('stage $stage with [$params] on moto', ({ stage, params 
       // AWS keeps these too once they exist (docs/deploying.md, "What serverless remove leaves behind");
       // moto deletes RetainExceptOnCreate resources with the stack.
       const keptOnlyByAws = withPolicy('RetainExceptOnCreate');
-      expect(keptOnlyByAws).toEqual(['CallStatusLogGroup', 'HttpApiLogGroup', 'LogKey']);
+      expect(keptOnlyByAws).toEqual(
+        expect.arrayContaining(['CallStatusLogGroup', 'HttpApiLogGroup', 'LogKey']),
+      );
       expect(keptOnlyByAws.filter(isStandalone)).toEqual(keptOnlyByAws);
       console.log(
         `serverless remove left on moto: ${left.join(', ')}; AWS would also keep: ${keptOnlyByAws.join(', ')}`,
