@@ -104,14 +104,14 @@ export async function saveCallDetails(
   details: CallDetails,
   options: StoreOptions = {},
 ): Promise<EnrichmentWrite<'enriched'>> {
-  const found = await updateUnenriched(
+  const written = await updateUnenriched(
     store,
     callId,
     'SET details = :value REMOVE enrichment',
     details,
     options,
   );
-  return found === 'written' ? 'enriched' : refusedBecause(found, store, callId, options);
+  return written === 'written' ? 'enriched' : written;
 }
 
 /**
@@ -124,14 +124,14 @@ export async function saveEnrichmentGaveUp(
   mark: EnrichmentGaveUp,
   options: StoreOptions = {},
 ): Promise<EnrichmentWrite<'marked'>> {
-  const found = await updateUnenriched(store, callId, 'SET enrichment = :value', mark, options);
-  return found === 'written' ? 'marked' : refusedBecause(found, store, callId, options);
+  const written = await updateUnenriched(store, callId, 'SET enrichment = :value', mark, options);
+  return written === 'written' ? 'marked' : written;
 }
 
 /**
- * Sets one map on a record that exists and has no details. When the condition fails, says whether the engine
- * showed the stored item (`exists`: it has details) or not (`unknown`: no item, or an engine that does not
- * return it).
+ * Sets one map on a record that exists and has no details. When the condition fails, an item the engine
+ * shows failed it by having details; without the item from the engine, a strongly consistent read tells
+ * "already enriched" from "gone".
  */
 async function updateUnenriched(
   store: CallStore,
@@ -139,7 +139,7 @@ async function updateUnenriched(
   updateExpression: string,
   value: object,
   options: StoreOptions,
-): Promise<'written' | 'exists' | 'unknown'> {
+): Promise<EnrichmentWrite<'written'>> {
   try {
     await store.doc.send(
       new UpdateCommand({
@@ -158,22 +158,9 @@ async function updateUnenriched(
     if (!(error instanceof ConditionalCheckFailedException)) {
       throw error;
     }
-    return error.Item === undefined ? 'unknown' : 'exists';
-  }
-}
-
-/**
- * Why the condition failed: an item that exists failed it by having details; without the item from the
- * engine, a strongly consistent read tells the two cases apart.
- */
-async function refusedBecause(
-  found: 'exists' | 'unknown',
-  store: CallStore,
-  callId: string,
-  options: StoreOptions,
-): Promise<'already-enriched' | 'gone'> {
-  if (found === 'exists') {
-    return 'already-enriched';
+    if (error.Item !== undefined) {
+      return 'already-enriched';
+    }
   }
   const existing = await getCall(store, callId, { ...options, consistentRead: true });
   return existing === undefined ? 'gone' : 'already-enriched';
