@@ -1,4 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -32,6 +33,14 @@ export function createDocumentClient(overrides: DynamoDBClientConfig = {}): Dyna
 /** An SSM client with the same bounds: a hanging read of the secret must not use up the function's time. */
 export function createSsmClient(): SSMClient {
   return new SSMClient(boundedClientOptions());
+}
+
+/**
+ * An SQS client with the same bounds, for the enricher's retry and dead-letter queues: a send that cannot
+ * finish within the budget fails, and the batch reports its item for redelivery.
+ */
+export function createSqsClient(): SQSClient {
+  return new SQSClient(boundedClientOptions());
 }
 
 function boundedClientOptions() {

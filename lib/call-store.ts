@@ -19,6 +19,13 @@ export interface CallStore {
   doc: DynamoDBDocumentClient;
   callsTable: string;
   rejectedTable: string;
+  /**
+   * Set where the engine is DynamoDB itself, which returns the stored item with a failed condition
+   * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`): enrichment's writes then take a failure without an item
+   * as "the record is gone" and never read, so the enricher's role needs only UpdateItem. Unset, a strongly
+   * consistent read tells the two cases apart on engines that do not return the item (dynalite).
+   */
+  returnsItemOnConditionFailure?: boolean;
 }
 
 export interface StoreOptions {
@@ -130,8 +137,9 @@ export async function saveEnrichmentGaveUp(
 
 /**
  * Sets one map on a record that exists and has no details. When the condition fails, an item the engine
- * shows failed it by having details; without the item from the engine, a strongly consistent read tells
- * "already enriched" from "gone".
+ * shows failed it by having details. Without the item, the record is gone where the engine always returns
+ * it (`returnsItemOnConditionFailure`); elsewhere a strongly consistent read tells "already enriched" from
+ * "gone".
  */
 async function updateUnenriched(
   store: CallStore,
@@ -160,6 +168,9 @@ async function updateUnenriched(
     }
     if (error.Item !== undefined) {
       return 'already-enriched';
+    }
+    if (store.returnsItemOnConditionFailure === true) {
+      return 'gone';
     }
   }
   const existing = await getCall(store, callId, { ...options, consistentRead: true });

@@ -1,12 +1,18 @@
-import { AWS_CALL_BUDGET, createDocumentClient, createSsmClient } from '../../lib/aws-clients';
+import {
+  AWS_CALL_BUDGET,
+  createDocumentClient,
+  createSqsClient,
+  createSsmClient,
+} from '../../lib/aws-clients';
 
-// Both clients the function uses must give up within the budget the reliability suite checks against the
+// Every client the functions use must give up within the budget the reliability suite checks against the
 // function's timeout; an unbounded SSM read on a cold start would use that time up before the 503.
 
 describe('AWS clients', () => {
   test.each([
     ['DynamoDB', () => createDocumentClient().config],
     ['SSM', () => createSsmClient().config],
+    ['SQS', () => createSqsClient().config],
   ])('the %s client retries at most the budgeted attempts with bounded timeouts', async (_name, configOf) => {
     // Prepare
     const config = configOf();
