@@ -198,7 +198,7 @@ function logResult(logger: Logger, result: ItemResult): void {
   }
 }
 
-/** One embedded-metric line per invocation, with how many items ended each way. */
+/** One embedded-metric line per invocation with items, with how many ended each way. */
 function countHandovers(metrics: Metrics, results: ReadonlyArray<Pick<ItemResult, 'handover'>>): void {
   const counts = new Map<string, number>();
   for (const { handover } of results) {
@@ -206,7 +206,8 @@ function countHandovers(metrics: Metrics, results: ReadonlyArray<Pick<ItemResult
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   for (const [name, count] of counts) metrics.addMetric(name, MetricUnit.Count, count);
-  metrics.publishStoredMetrics();
+  // An empty batch has nothing to count (a refused key is counted as it happens, within a batch).
+  if (counts.size > 0) metrics.publishStoredMetrics();
 }
 
 /** Built once per container. */
