@@ -1,11 +1,13 @@
-import { ConditionalCheckFailedException, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient } from '../../lib/aws-clients';
 import type { CallDetails } from '../../lib/call-details';
 import { type CallStore, saveCallDetails, saveEnrichmentGaveUp } from '../../lib/call-store';
+import { onConditionFailure } from '../support/condition-failure';
 import { testDocumentClient } from '../support/dynamodb';
 import { recordSentRequests } from '../support/engine-requests';
+import { DEFAULT_CALL_DETAILS } from '../support/fake-freeclimb';
 import { storeCall } from '../support/stored-calls';
 import { freshId, readCall, testStore } from '../support/webhook';
 
@@ -15,19 +17,7 @@ import { freshId, readCall, testStore } from '../support/webhook';
 
 const store = testStore();
 
-const DETAILS: CallDetails = {
-  status: 'completed',
-  startTime: '2026-01-15T09:30:00.000Z',
-  connectTime: '2026-01-15T09:30:06.000Z',
-  endTime: '2026-01-15T09:30:47.000Z',
-  duration: 47,
-  connectDuration: 41,
-  answeredBy: 'human',
-  callerName: 'ACME SUPPORT',
-  phoneNumberId: 'PN0123456789abcdef0123456789abcdef01234567',
-  applicationId: 'AP0123456789abcdef0123456789abcdef01234567',
-  enrichedAt: '2026-01-15T09:31:00.000Z',
-};
+const DETAILS: CallDetails = { ...DEFAULT_CALL_DETAILS, enrichedAt: '2026-01-15T09:31:00.000Z' };
 
 const GAVE_UP = {
   gaveUpAt: '2026-01-16T09:31:00.000Z',
@@ -289,21 +279,3 @@ test.each<[string, (store: CallStore, options: { abortSignal: AbortSignal }) => 
   expect(failure).toMatchObject({ name: 'AbortError' });
   expect(sent.map((request) => request.operation)).toEqual(['UpdateItem', 'GetItem']);
 });
-
-/** Lets a test change the engine's real ConditionalCheckFailedException before the store sees it. */
-function onConditionFailure(
-  doc: DynamoDBDocumentClient,
-  change: (error: ConditionalCheckFailedException) => void | Promise<void>,
-): void {
-  doc.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) await change(error);
-        throw error;
-      }
-    },
-    { step: 'initialize', name: 'changeConditionFailure' },
-  );
-}

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient } from '../../lib/aws-clients';
 import { toCallRecord } from '../../lib/call-record';
@@ -16,6 +16,7 @@ import {
   scanRejectedDeliveries,
 } from '../../lib/call-store';
 import { toRejectedDelivery } from '../../lib/rejected-delivery';
+import { onConditionFailure } from '../support/condition-failure';
 import { testDocumentClient } from '../support/dynamodb';
 import { recordSentRequests } from '../support/engine-requests';
 import { bodyFixture, clockAt, readCall, testStore, withFreshIds } from '../support/webhook';
@@ -305,21 +306,3 @@ describe('the document client', () => {
     expect(await readCall(store, callId)).toEqual({ callId, issues: [{ path: 'to' }] });
   });
 });
-
-/** Lets a test change the engine's real ConditionalCheckFailedException before the store sees it. */
-function onConditionFailure(
-  doc: DynamoDBDocumentClient,
-  change: (error: ConditionalCheckFailedException) => void | Promise<void>,
-): void {
-  doc.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) await change(error);
-        throw error;
-      }
-    },
-    { step: 'initialize', name: 'changeConditionFailure' },
-  );
-}

@@ -12,7 +12,12 @@ import {
 import { type EnrichmentJob, firstJob } from '../../lib/enrichment-job';
 import { testDocumentClient } from '../support/dynamodb';
 import { refuseRequests } from '../support/engine-requests';
-import { callResource, type FakeFreeClimb, startFakeFreeClimb } from '../support/fake-freeclimb';
+import {
+  callResource,
+  DEFAULT_CALL_DETAILS,
+  type FakeFreeClimb,
+  startFakeFreeClimb,
+} from '../support/fake-freeclimb';
 import { storeCall } from '../support/stored-calls';
 import { readCall, testStore } from '../support/webhook';
 
@@ -105,16 +110,8 @@ describe('enrichCall', () => {
 
     // Assess
     const details = {
-      status: 'completed',
-      startTime: '2026-01-15T09:30:00.000Z',
-      connectTime: '2026-01-15T09:30:06.000Z',
-      endTime: '2026-01-15T09:30:47.000Z',
-      duration: 47,
-      connectDuration: 41,
+      ...DEFAULT_CALL_DETAILS,
       answeredBy: 'machine',
-      callerName: 'ACME SUPPORT',
-      phoneNumberId: 'PN0123456789abcdef0123456789abcdef01234567',
-      applicationId: 'AP0123456789abcdef0123456789abcdef01234567',
       enrichedAt: '2026-01-15T09:31:00.000Z',
     };
     expect(outcome).toEqual({ kind: 'enriched', callId: record.callId, details });
@@ -136,15 +133,9 @@ describe('enrichCall', () => {
 
     // Assess
     const stored = await readCall(store, record.callId);
-    expect((stored as { details?: unknown }).details).toEqual({
-      status: 'completed',
-      startTime: '2026-01-15T09:30:00.000Z',
-      connectTime: '2026-01-15T09:30:06.000Z',
-      endTime: '2026-01-15T09:30:47.000Z',
-      duration: 47,
-      connectDuration: 41,
-      phoneNumberId: 'PN0123456789abcdef0123456789abcdef01234567',
-      applicationId: 'AP0123456789abcdef0123456789abcdef01234567',
+    const { answeredBy: _answeredBy, callerName: _callerName, ...withoutThem } = DEFAULT_CALL_DETAILS;
+    expect((stored as { details?: unknown }).details).toStrictEqual({
+      ...withoutThem,
       enrichedAt: '2026-01-15T09:31:00.000Z',
     });
   });

@@ -179,6 +179,23 @@ export function callResource(
   } as CallResource;
 }
 
+/**
+ * The details a record takes from {@link callResource}'s default call (no options, no overrides), less
+ * `enrichedAt`: what tests expect after enriching against the fake.
+ */
+export const DEFAULT_CALL_DETAILS = {
+  status: 'completed',
+  startTime: '2026-01-15T09:30:00.000Z',
+  connectTime: '2026-01-15T09:30:06.000Z',
+  endTime: '2026-01-15T09:30:47.000Z',
+  duration: 47,
+  connectDuration: 41,
+  answeredBy: 'human',
+  callerName: 'ACME SUPPORT',
+  phoneNumberId: 'PN0123456789abcdef0123456789abcdef01234567',
+  applicationId: 'AP0123456789abcdef0123456789abcdef01234567',
+} as const;
+
 /** Starts the fake on 127.0.0.1 (a free port unless `port` is given). */
 export async function startFakeFreeClimb(options: FakeOptions): Promise<FakeFreeClimb> {
   const calls = new Map<string, CallResource>();
