@@ -44,7 +44,7 @@ class StageParametersPlugin {
         ...stringsOnly(serverless.service.provider.environment),
         ...stringsOnly(serverless.service.getFunction(name).environment),
       };
-      const problem = functionConfigurationProblem(environment);
+      const problem = functionConfigurationProblem(environment, name);
       if (problem !== undefined) {
         throw new serverless.classes.Error(`Function "${name}" would refuse to start: ${problem}`);
       }

@@ -1,5 +1,6 @@
 import { LogLevel, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import { loadConfig } from '../lib/config';
+import { loadEnricherConfig } from '../lib/enricher-config';
 
 /**
  * The rules for serverless.yml's stage parameters (`params:`), checked before anything is packaged or
@@ -21,25 +22,50 @@ interface StageParameterRule {
   problem(value: string, target: DeployTarget): string | undefined;
 }
 
-/** What the function needs besides the variable under test, so that only that variable can be refused. */
+/** What the webhook needs besides the variable under test, so that only that variable can be refused. */
 const FUNCTION_ENVIRONMENT = {
   CALLS_TABLE: 'calls',
   REJECTED_TABLE: 'rejected',
   FREECLIMB_SIGNING_SECRET_PARAMETER: '/signing-secret',
 };
 
-/** The function's own verdict on `value` as environment variable `variable`. */
+/** What the enricher needs besides the variable under test. */
+const ENRICHER_ENVIRONMENT = {
+  CALLS_TABLE: 'calls',
+  FREECLIMB_API_KEY_PARAMETER: '/api-key',
+};
+
+/** Each function's own configuration check, by its name under `functions:` in serverless.yml. */
+const CONFIGURATION_CHECKS: Record<string, (environment: Record<string, string>) => unknown> = {
+  callStatus: loadConfig,
+  enrichCall: loadEnricherConfig,
+};
+
+/** The webhook's own verdict on `value` as environment variable `variable`. */
 function refusedByFunction(variable: string, value: string): string | undefined {
   return functionConfigurationProblem({ ...FUNCTION_ENVIRONMENT, [variable]: value });
 }
 
+/** The enricher's own verdict on `value` as environment variable `variable`. */
+function refusedByEnricher(variable: string, value: string): string | undefined {
+  return functionConfigurationProblem({ ...ENRICHER_ENVIRONMENT, [variable]: value }, 'enrichCall');
+}
+
 /**
- * Why the function would refuse to start with this environment (as deployed, inside Lambda), or undefined.
- * Catches what serverless.yml sets directly too, such as SIGNATURE_TOLERANCE_SECONDS.
+ * Why the function `name` (the webhook by default) would refuse to start with this environment (as
+ * deployed, inside Lambda), or undefined. Catches what serverless.yml sets directly too, such as
+ * SIGNATURE_TOLERANCE_SECONDS. A function without a check of its own is an error.
  */
-export function functionConfigurationProblem(environment: Record<string, string>): string | undefined {
+export function functionConfigurationProblem(
+  environment: Record<string, string>,
+  name = 'callStatus',
+): string | undefined {
+  const check = CONFIGURATION_CHECKS[name];
+  if (check === undefined) {
+    return `no configuration check is known for it (deploy/stage-parameters.ts, CONFIGURATION_CHECKS)`;
+  }
   try {
-    loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'callStatus', ...environment });
+    check({ AWS_LAMBDA_FUNCTION_NAME: name, ...environment });
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -89,21 +115,34 @@ const ACCOUNT_BURST_LIMIT = 5_000;
 const POSITIVE_NUMBER = /^(\d+(\.\d+)?|\.\d+)$/;
 const WHOLE_NUMBER = /^\d+$/;
 
+// The enricher's reserved concurrency: its retry queue's event source takes up to 2 (SQS's least
+// MaximumConcurrency), and the stream must keep at least one; Lambda's own ceiling per function is the
+// account's quota, 1000 by default.
+const MIN_ENRICH_CONCURRENCY = 3;
+const MAX_ENRICH_CONCURRENCY = 1000;
+
 // Deliberately loose: SNS sends a confirmation mail, which is the real check.
 const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Why `value` is not an SSM parameter name IAM can match, or undefined. */
+function ssmNameProblem(value: string): string | undefined {
+  if (!SSM_TOP_LEVEL_NAME.test(value) && !SSM_HIERARCHICAL_NAME.test(value)) {
+    return 'not an SSM parameter name: only letters, digits, `_`, `.`, `-`, and `/` before each level';
+  }
+  if (SSM_RESERVED_PREFIX.test(value)) return 'SSM reserves names starting with "aws" or "ssm"';
+  if (value.length > SSM_NAME_MAX_LENGTH) return `longer than SSM's ${SSM_NAME_MAX_LENGTH} characters`;
+  return undefined;
+}
+
+const SSM_NAME_ALLOWED =
+  'an SSM parameter name: `/path/name` (up to 15 levels) or a top-level `name` without `/`';
 
 /** Every stage parameter serverless.yml declares, with its rule. */
 export const STAGE_PARAMETER_RULES: Record<string, StageParameterRule> = {
   signingSecretParameter: {
-    allowed: 'an SSM parameter name: `/path/name` (up to 15 levels) or a top-level `name` without `/`',
-    problem: (value) => {
-      if (!SSM_TOP_LEVEL_NAME.test(value) && !SSM_HIERARCHICAL_NAME.test(value)) {
-        return 'not an SSM parameter name: only letters, digits, `_`, `.`, `-`, and `/` before each level';
-      }
-      if (SSM_RESERVED_PREFIX.test(value)) return 'SSM reserves names starting with "aws" or "ssm"';
-      if (value.length > SSM_NAME_MAX_LENGTH) return `longer than SSM's ${SSM_NAME_MAX_LENGTH} characters`;
-      return refusedByFunction('FREECLIMB_SIGNING_SECRET_PARAMETER', value);
-    },
+    allowed: SSM_NAME_ALLOWED,
+    problem: (value) =>
+      ssmNameProblem(value) ?? refusedByFunction('FREECLIMB_SIGNING_SECRET_PARAMETER', value),
   },
   retentionDays: {
     allowed: 'days until DynamoDB removes a record; 0 keeps records forever',
@@ -146,6 +185,29 @@ export const STAGE_PARAMETER_RULES: Record<string, StageParameterRule> = {
       const burst = Number(value);
       if (!WHOLE_NUMBER.test(value) || burst < 1) return 'not a whole number of requests from 1';
       return burst > ACCOUNT_BURST_LIMIT ? 'above the account limit' : undefined;
+    },
+  },
+  enrich: {
+    allowed: 'true (deploy the enricher, its stream, queues and alarms) or false',
+    problem: (value) => (value === 'true' || value === 'false' ? undefined : 'neither true nor false'),
+  },
+  apiKeyParameter: {
+    allowed: `${SSM_NAME_ALLOWED}, a SecureString holding the FreeClimb API key`,
+    problem: (value) => ssmNameProblem(value) ?? refusedByEnricher('FREECLIMB_API_KEY_PARAMETER', value),
+  },
+  freeclimbApiUrl: {
+    allowed:
+      "FreeClimb's REST API base URL, https only (the API key travels in every request), without credentials, query or fragment",
+    problem: (value) => refusedByEnricher('FREECLIMB_API_URL', value),
+  },
+  enrichConcurrency: {
+    allowed: `the enricher's reserved concurrency, a whole number from ${MIN_ENRICH_CONCURRENCY} (its retry queue takes up to 2, the stream the rest) to ${MAX_ENRICH_CONCURRENCY}`,
+    problem: (value) => {
+      const concurrency = Number(value);
+      if (!WHOLE_NUMBER.test(value) || concurrency < MIN_ENRICH_CONCURRENCY) {
+        return `not a whole number from ${MIN_ENRICH_CONCURRENCY}`;
+      }
+      return concurrency > MAX_ENRICH_CONCURRENCY ? `above ${MAX_ENRICH_CONCURRENCY}` : undefined;
     },
   },
 };

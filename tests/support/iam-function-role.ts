@@ -1,5 +1,6 @@
 import { EXAMPLE_PSEUDO_PARAMETERS, evaluate } from './cloudformation-values';
-import type { PolicyDocument } from './iam-simulation';
+import { accountKeyPolicy } from './iam-account-key-policy';
+import { type PolicyDocument, type SimulatedVerdict, simulate } from './iam-simulation';
 import type { Resource, Template } from './packaged-template';
 
 /**
@@ -52,6 +53,14 @@ const PHYSICAL: Record<
   'AWS::KMS::Key': {
     ref: () => EXAMPLE_STACK_KEY_ID,
     arn: (id, arn) => arn(`kms:key/${id}`),
+  },
+  // Ref of a queue is its URL; its ARN ends in its name.
+  'AWS::SQS::Queue': {
+    ref: (resource, arn) => {
+      const [, , , region, account] = arn('sqs:queue').split(':');
+      return `https://sqs.${region}.amazonaws.com/${account}/${resource.Properties.QueueName as string}`;
+    },
+    arn: (url, arn) => arn(`sqs:${url.split('/').pop() as string}`),
   },
 };
 
@@ -134,4 +143,25 @@ function withResources(template: Template, value: unknown, pseudo: Record<string
     return physical.arn(physical.ref(resource, arn), arn);
   }
   return Object.fromEntries(entries.map(([key, inner]) => [key, withResources(template, inner, pseudo)]));
+}
+
+/**
+ * IAM's verdict on one request a function's session makes: its role's policies, and for a KMS call the key's
+ * own policy (a stack key's, or one that lets the account's IAM policies count, as a given key's must).
+ */
+export function simulateAsFunction(
+  role: FunctionRole,
+  request: { action: string; resource: string; context?: Record<string, string> },
+  pseudo = EXAMPLE_PSEUDO_PARAMETERS,
+): Promise<SimulatedVerdict> {
+  const accountId = pseudo['AWS::AccountId'] as string;
+  return simulate(
+    { principal: role.session, ...request, accountId },
+    {
+      identity: role.policies,
+      ...(request.action.startsWith('kms:')
+        ? { resource: role.stackKeyPolicies.get(request.resource) ?? accountKeyPolicy(accountId) }
+        : {}),
+    },
+  );
 }

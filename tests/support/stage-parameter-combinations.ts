@@ -21,7 +21,14 @@ const EVERYTHING_SET = [
   `signingSecretKmsKeyArn=${EXAMPLE_KEY_ARN}`,
   'throttleRateLimit=5',
   'throttleBurstLimit=10',
+  'enrich=true',
+  'apiKeyParameter=freeclimb-api-key',
+  'freeclimbApiUrl=https://api.example.com/apiserver',
+  'enrichConcurrency=8',
 ];
+
+/** The enricher with its defaults: its stream, function, role, queues, event source mappings and alarms. */
+export const ENRICH: StageParameterSet = { name: 'enrich', params: ['enrich=true'] };
 
 export const STAGE_PARAMETER_COMBINATIONS: StageParameterSet[] = [
   DEFAULT_PARAMETERS,
@@ -29,5 +36,6 @@ export const STAGE_PARAMETER_COMBINATIONS: StageParameterSet[] = [
   { name: 'alarm-email', params: ['alarmEmail=on-call@example.com'] },
   { name: 'top-level-secret', params: ['signingSecretParameter=freeclimb-signing-secret'] },
   { name: 'secret-key', params: [`signingSecretKmsKeyArn=${EXAMPLE_KEY_ARN}`] },
+  ENRICH,
   { name: 'everything-set', params: EVERYTHING_SET },
 ];

@@ -1,7 +1,6 @@
 import { EXAMPLE_PSEUDO_PARAMETERS } from '../support/cloudformation-values';
-import { accountKeyPolicy } from '../support/iam-account-key-policy';
-import { type FunctionRole, functionRole } from '../support/iam-function-role';
-import { type IamVerdict, simulate } from '../support/iam-simulation';
+import { type FunctionRole, functionRole, simulateAsFunction } from '../support/iam-function-role';
+import type { IamVerdict } from '../support/iam-simulation';
 import { packagedTemplate, type Template } from '../support/packaged-template';
 import { STAGE_PARAMETER_COMBINATIONS } from '../support/stage-parameter-combinations';
 
@@ -403,21 +402,11 @@ test.each(COMBINATIONS)(
         continue;
       }
       const resource = request.resource(names);
-      const verdict = await simulate(
-        {
-          principal: role.session,
-          action: request.action,
-          resource,
-          accountId: ACCOUNT as string,
-          context: request.context?.(names),
-        },
-        {
-          identity: role.policies,
-          ...(request.action.startsWith('kms:')
-            ? { resource: role.stackKeyPolicies.get(resource) ?? accountKeyPolicy(ACCOUNT as string) }
-            : {}),
-        },
-      );
+      const verdict = await simulateAsFunction(role, {
+        action: request.action,
+        resource,
+        context: request.context?.(names),
+      });
       byCombination.set(combination, verdict.result);
       results.push({ ...request, resource, verdict: verdict.result, expected: request.allowed(names) });
     }

@@ -25,6 +25,7 @@ const KEPT: Record<string, { deletion: string; updateReplace: string }> = {
   LogKey: { deletion: 'RetainExceptOnCreate', updateReplace: 'Retain' },
   CallStatusLogGroup: { deletion: 'RetainExceptOnCreate', updateReplace: 'Retain' },
   HttpApiLogGroup: { deletion: 'RetainExceptOnCreate', updateReplace: 'Retain' },
+  EnrichCallLogGroup: { deletion: 'RetainExceptOnCreate', updateReplace: 'Retain' },
 };
 
 /**
@@ -37,6 +38,10 @@ const AFTER_THE_TABLES_ALLOWED: Array<{ matches: (id: string) => boolean; why: s
   {
     matches: (id) => id.startsWith('CallStatusLambdaVersion'),
     why: 'the function version: its logical id changes with the code, so no DependsOn can name it; publishing a version of a function just created does not fail on its own',
+  },
+  {
+    matches: (id) => id === 'EnrichStreamEventSourceMapping',
+    why: 'the enricher’s trigger reads the calls table’s stream, whose ARN exists only once the table does; its creation checks only what is created before the tables (the role, proven by simulation, the function and the dead-letter queue)',
   },
   {
     matches: (id) => id === 'AlarmEmailSubscription',

@@ -14,6 +14,8 @@ const CARRIED: Record<string, string> = {
   AlarmEmail: 'alarmEmail',
   SigningSecretParameter: 'signingSecretParameter',
   SigningSecretKmsKeyArn: 'signingSecretKmsKeyArn',
+  Enrich: 'enrich',
+  ApiKeyParameter: 'apiKeyParameter',
 };
 
 const SERVERLESS_DEFAULTS: Record<string, string> = {
@@ -21,6 +23,8 @@ const SERVERLESS_DEFAULTS: Record<string, string> = {
   alarmEmail: '',
   signingSecretParameter: '/freeclimb-call-records/prod/signing-secret',
   signingSecretKmsKeyArn: '',
+  enrich: 'false',
+  apiKeyParameter: '/freeclimb-call-records/prod/api-key',
 };
 
 /** Every Fn::Equals in a condition, with its two sides. */
@@ -80,6 +84,19 @@ test.each([
       HasAlarmEmail: false,
       SigningSecretParameterIsHierarchical: true,
       HasSigningSecretKey: false,
+      Enriches: false,
+      ApiKeyParameterIsHierarchical: true,
+    },
+  ],
+  [
+    'enrich',
+    {
+      CreatesLogKey: true,
+      HasAlarmEmail: false,
+      SigningSecretParameterIsHierarchical: true,
+      HasSigningSecretKey: false,
+      Enriches: true,
+      ApiKeyParameterIsHierarchical: true,
     },
   ],
   [
@@ -89,6 +106,8 @@ test.each([
       HasAlarmEmail: true,
       SigningSecretParameterIsHierarchical: false,
       HasSigningSecretKey: true,
+      Enriches: true,
+      ApiKeyParameterIsHierarchical: false,
     },
   ],
 ])(

@@ -17,6 +17,10 @@ const DEFAULTS = {
   signingSecretKmsKeyArn: '',
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
+  enrich: false,
+  apiKeyParameter: '/freeclimb-call-records/prod/api-key',
+  freeclimbApiUrl: 'https://www.freeclimb.com/apiserver',
+  enrichConcurrency: 4,
 };
 
 /** Where these checks deploy to, as the framework would report `--region eu-west-1`. */
@@ -88,6 +92,11 @@ test.each([
   ['throttleRateLimit=10000'],
   ['throttleBurstLimit=1'],
   ['throttleBurstLimit=5000'],
+  ['enrich=true'],
+  ['apiKeyParameter=freeclimb-api-key'],
+  ['freeclimbApiUrl=https://api.example.com/apiserver/'],
+  ['enrichConcurrency=3'],
+  ['enrichConcurrency=1000'],
 ])('%s is accepted', (param) => {
   // Prepare
   const commandLine = [param];
@@ -122,6 +131,15 @@ test.each([
   ['throttleBurstLimit=2.5', 'not a whole number of requests from 1'],
   ['throttleBurstLimit=5001', 'above the account limit'],
   ['logKmsKey=arn:aws:kms:us-east-1:123456789012:key/x', 'Stage parameter "logKmsKey" is unknown'],
+  ['enrich=yes', 'neither true nor false'],
+  ['apiKeyParameter=/ssm/key', 'SSM reserves names'],
+  ['apiKeyParameter=team/key', 'not an SSM parameter name'],
+  // The enricher's own rule (lib/enricher-config.ts), as inside AWS Lambda: https only.
+  ['freeclimbApiUrl=http://127.0.0.1:8080/apiserver', 'FREECLIMB_API_URL must be an https URL'],
+  ['freeclimbApiUrl=https://user:secret@api.example.com', 'FREECLIMB_API_URL must hold no credentials'],
+  ['enrichConcurrency=2', 'not a whole number from 3'],
+  ['enrichConcurrency=4.5', 'not a whole number from 3'],
+  ['enrichConcurrency=1001', 'above 1000'],
 ])('%s is refused: %s', (param, reason) => {
   // Prepare
   const name = param.slice(0, param.indexOf('='));
@@ -184,4 +202,26 @@ test("the function's whole environment is judged by the function's own rules", (
   expect(fine).toBeUndefined();
   expect(tooTolerant).toBe('SIGNATURE_TOLERANCE_SECONDS must be a whole number from 1 to 3600');
   expect(verificationOff).toContain('cannot turn verification off inside AWS Lambda');
+});
+
+test("the enricher's environment is judged by the enricher's own rules, and a function without rules is refused", () => {
+  // Prepare
+  const environment = { CALLS_TABLE: 'calls', FREECLIMB_API_KEY_PARAMETER: '/api-key' };
+
+  // Act
+  const fine = functionConfigurationProblem(environment, 'enrichCall');
+  const keyInEnvironment = functionConfigurationProblem(
+    { CALLS_TABLE: 'calls', FREECLIMB_API_KEY: 'fc_key' },
+    'enrichCall',
+  );
+  const asWebhook = functionConfigurationProblem(environment);
+  const unknown = functionConfigurationProblem(environment, 'reportCalls');
+
+  // Assess
+  expect(fine).toBeUndefined();
+  expect(keyInEnvironment).toBe(
+    'FREECLIMB_API_KEY cannot be used inside AWS Lambda: use FREECLIMB_API_KEY_PARAMETER',
+  );
+  expect(asWebhook).toBe('REJECTED_TABLE is not set: it must hold the name of the rejected-deliveries table');
+  expect(unknown).toContain('no configuration check is known for it');
 });
