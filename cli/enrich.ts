@@ -46,9 +46,9 @@ export const enrichCommand: Command = {
     const filter = callLogFilter(values);
     const pageSize = pageSizeOf(values);
     const dryRun = values['dry-run'] === true;
-    // A dry run asks FreeClimb nothing, so it needs no key.
-    const config = dryRun ? undefined : enricherConfig(io.env);
     const target = await context.target();
+    // A dry run asks FreeClimb nothing, so it needs no key.
+    const config = dryRun ? undefined : enricherConfig(io.env, target.store.callsTable);
     const deps: EnrichmentDependencies | undefined =
       config === undefined
         ? undefined
@@ -86,15 +86,10 @@ export const enrichCommand: Command = {
   },
 };
 
-/** The enricher's own configuration check, with the table the CLI found. */
-function enricherConfig(env: Record<string, string | undefined>): EnricherConfig {
+/** The enricher's own configuration check (the API's URL, the key, the retry policy), on the target's table. */
+function enricherConfig(env: Record<string, string | undefined>, callsTable: string): EnricherConfig {
   try {
-    // The table is the target's; only the API's URL, key and policy come from here.
-    return loadEnricherConfig({
-      ...env,
-      CALLS_TABLE: 'the target table',
-      AWS_LAMBDA_FUNCTION_NAME: undefined,
-    });
+    return loadEnricherConfig({ ...env, CALLS_TABLE: callsTable });
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message, { cause: error });
     throw error;
