@@ -7,6 +7,7 @@ import { PROJECT_ROOT, readServiceDefinition } from '../local/service-definition
 import { type CallLogBench, type CallLogReads, measureCallLog } from './call-log';
 import { type CpuPerEvent, measureCpuPerEvent } from './cpu-per-event';
 import { BENCH_STAGE, startBenchEngine } from './engine';
+import { type EnrichmentCosts, measureEnrichmentCosts } from './enrichment-costs';
 import { measureThroughHttp, type ThroughHttp } from './http-server';
 import { type MemoryUse, measureMemory } from './memory';
 import { readOptions, USAGE, UsageError } from './options';
@@ -117,6 +118,10 @@ async function main(): Promise<void> {
   if (only.has('call-log')) {
     callLog = await measureCallLog(definition, options.callLogRecords, progress);
   }
+  let enrichment: EnrichmentCosts | undefined;
+  if (only.has('enrichment')) {
+    enrichment = await measureEnrichmentCosts(definition, options.enrichmentRows, progress);
+  }
 
   const rows: Row[] = [
     ...(writePath ?? []).flatMap(writePathRows),
@@ -126,6 +131,7 @@ async function main(): Promise<void> {
     ...(http ? [httpRow(http, writePath?.at(-1))] : []),
     ...(memory ? [memoryRow(memory)] : []),
     ...(callLog ? callLogRows(callLog) : []),
+    ...(enrichment ? enrichmentRows(enrichment) : []),
   ];
 
   const report: Report = {
@@ -200,6 +206,7 @@ async function main(): Promise<void> {
       http,
       memory,
       callLog,
+      enrichment,
     },
   };
 
@@ -397,6 +404,32 @@ function callLogRows(bench: CallLogBench): Row[] {
       value: `${write.before.total} → ${write.after.total} WCU (projected ALL: ${write.afterIfAll.total})`,
       ratio: times((write.after.total ?? 0) / (write.before.total ?? 1)),
     })),
+  ];
+}
+
+function enrichmentRows(costs: EnrichmentCosts): Row[] {
+  const { listing } = costs;
+  const perThousand = (cost: { readUnits: number; requests: number; ms: number }) =>
+    `${units((cost.readUnits * 1000) / listing.rows)} RCU, ${whole((cost.requests * 1000) / listing.rows)} requests, ${whole((cost.ms * 1000) / listing.rows)} ms`;
+  return [
+    ...costs.updates.map((update, index) => ({
+      figure: `enrichment: the enricher's UpdateItem of details, ${update.record} (${costs.engine})`,
+      value: `${describeUnits(update.units)}; with a second index projecting details: ${describeUnits(costs.updatesWithDetailsIndex[index]?.units ?? {})}`,
+    })),
+    {
+      figure: `enrichment: listing per 1,000 rows, callLog-index alone (calls)`,
+      value: perThousand(listing.indexOnly),
+    },
+    {
+      figure: 'enrichment: listing per 1,000 rows with the talk time, read per row (calls --csv, summary)',
+      value: perThousand(listing.withReadPerRow),
+      ratio: times(listing.withReadPerRow.readUnits / listing.indexOnly.readUnits),
+    },
+    {
+      figure: 'enrichment: listing per 1,000 rows with the talk time, from an index projecting details',
+      value: perThousand(listing.withDetailsIndex),
+      ratio: times(listing.withDetailsIndex.readUnits / listing.indexOnly.readUnits),
+    },
   ];
 }
 

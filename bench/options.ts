@@ -14,6 +14,8 @@ export interface BenchOptions {
   cpuTimeMs: number;
   /** N in the call log comparison: one hour listed out of N records, then out of 10·N. */
   callLogRecords: number;
+  /** Enriched calls listed in the enrichment measurement (talk time read per row vs a second index). */
+  enrichmentRows: number;
   /** The measurements to run; all of them unless `--only` names some. */
   only: Set<Measurement>;
 }
@@ -27,6 +29,7 @@ export const MEASUREMENTS = [
   'http',
   'memory',
   'call-log',
+  'enrichment',
 ] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
@@ -79,6 +82,7 @@ export function readOptions(argv: string[]): BenchOptions | 'help' {
       quick ? 2000 : DEFAULT_CALL_LOG_RECORDS,
       1000,
     ),
+    enrichmentRows: quick ? 200 : 1000,
     only: measurements(values.only),
   };
 }

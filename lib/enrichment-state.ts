@@ -78,30 +78,45 @@ async function batchGet(
   return items;
 }
 
+/** BatchGetItem requests a listing keeps in flight while it goes on reading the index. */
+export const READ_AHEAD = 4;
+
 /**
- * Each entry with its record's enrichment state (undefined when the record is gone), in order, the states
- * read 100 at a time as the entries come: a long window is never held whole.
+ * Each entry with its record's enrichment state (undefined when the record is gone), in order. The states
+ * are read 100 at a time as the entries come, up to {@link READ_AHEAD} requests ahead: a long window is
+ * never held whole, and its reads overlap instead of queueing one behind the other.
  */
 export async function* withEnrichmentStates<T extends { callId: string }>(
   store: CallStore,
   entries: AsyncIterable<T>,
   options: StoreOptions = {},
 ): AsyncGenerator<[T, EnrichmentState | undefined]> {
-  let batch: T[] = [];
-  const pairs = async (entriesOfBatch: T[]) => {
-    const states = await readEnrichmentStates(
+  const inFlight: Array<{ batch: T[]; states: Promise<Map<string, EnrichmentState>> }> = [];
+  const start = (batch: T[]) => {
+    const states = readEnrichmentStates(
       store,
-      entriesOfBatch.map((entry) => entry.callId),
+      batch.map((entry) => entry.callId),
       options,
     );
-    return entriesOfBatch.map((entry): [T, EnrichmentState | undefined] => [entry, states.get(entry.callId)]);
+    // Awaited in order below; until then a failure must not count as unhandled.
+    states.catch(() => undefined);
+    inFlight.push({ batch, states });
   };
+  async function* oldest(): AsyncGenerator<[T, EnrichmentState | undefined]> {
+    const next = inFlight.shift();
+    if (next === undefined) return;
+    const states = await next.states;
+    for (const entry of next.batch) yield [entry, states.get(entry.callId)];
+  }
+  let batch: T[] = [];
   for await (const entry of entries) {
     batch.push(entry);
     if (batch.length === BATCH_GET_LIMIT) {
-      yield* await pairs(batch);
+      start(batch);
       batch = [];
+      if (inFlight.length === READ_AHEAD) yield* oldest();
     }
   }
-  if (batch.length > 0) yield* await pairs(batch);
+  if (batch.length > 0) start(batch);
+  while (inFlight.length > 0) yield* oldest();
 }
