@@ -3,6 +3,7 @@ import { copyFile, mkdir, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../local/service-definition';
+import { CACHE_DIR } from '../../local/service-definition-cache';
 
 /**
  * The real Serverless Framework CLI (osls), run on the project from a directory of its own: serverless.yml is
@@ -14,6 +15,13 @@ import { PROJECT_ROOT } from '../../local/service-definition';
 /** Build output the framework writes; everything else of the project is linked as it is. */
 const OWN_ENTRIES = new Set(['.serverless', '.esbuild', '.git', 'serverless.yml']);
 const TIMEOUT_MS = 180_000;
+/**
+ * The framework compiles its configuration schema (ajv) on every command, about 5 s of CPU, unless it finds
+ * the compiled validator it keeps under `~/.serverless`; HOME is a fresh directory per command here, so the
+ * validator is kept in the project's cache instead (the framework names it by a hash of the schema and the
+ * ajv versions, so another schema compiles anew).
+ */
+const SCHEMA_CACHE_DIR = path.join(CACHE_DIR, 'serverless-schema');
 
 /** What one command ended with. */
 export interface ServerlessRun {
@@ -48,6 +56,7 @@ export async function runServerless(
     PATH: process.env.PATH ?? '',
     HOME: serviceDir,
     SLS_TELEMETRY_DISABLED: '1',
+    SLS_SCHEMA_CACHE_BASE_DIR: SCHEMA_CACHE_DIR,
     ...environment,
   };
   const bin = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'serverless');
