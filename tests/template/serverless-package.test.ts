@@ -8,10 +8,12 @@ import {
   runServerlessPackage,
   type Template,
 } from '../support/packaged-template';
+import { EXAMPLE_KEY_ARN, STAGE_PARAMETER_COMBINATIONS } from '../support/stage-parameter-combinations';
 
 // What `serverless deploy` would send to CloudFormation, checked without an AWS account: the framework
 // packages offline, and the template is the contract with AWS (tables, route, runtime, outputs). The role's
-// permissions are simulated in tests/template/function-role.test.ts.
+// permissions are simulated in tests/template/function-role.test.ts. Packagings that succeed are the run's
+// shared ones (tests/support/stage-parameter-combinations.ts); only those the checks refuse run here.
 
 const STAGE = PACKAGE_STAGE;
 const SERVICE = 'freeclimb-call-records';
@@ -260,46 +262,58 @@ describe('stage parameters', () => {
     expect(run.template).toBeUndefined();
   }, 60_000);
 
+  /** The update template of one of the run's shared packagings, by its name. */
+  function sharedPackaging(name: string): Promise<Template> {
+    return packagedTemplate(STAGE_PARAMETER_COMBINATIONS.find((combination) => combination.name === name));
+  }
+
   test.each([
-    ['freeclimb-secret', 'arn:aws:ssm:us-east-1:123456789012:parameter/freeclimb-secret'],
-    ['/team/freeclimb-secret', 'arn:aws:ssm:us-east-1:123456789012:parameter/team/freeclimb-secret'],
+    // serverless.yml's default, a path...
+    [
+      'defaults',
+      `/${SERVICE}/${STAGE}/signing-secret`,
+      `arn:aws:ssm:us-east-1:123456789012:parameter/${SERVICE}/${STAGE}/signing-secret`,
+    ],
+    // ...and a top-level name given as a stage parameter.
+    [
+      'top-level-secret',
+      'freeclimb-signing-secret',
+      'arn:aws:ssm:us-east-1:123456789012:parameter/freeclimb-signing-secret',
+    ],
   ])(
-    'the signing secret %s is granted as %s, the name the function reads',
-    async (name, expectedArn) => {
+    'with %s, the signing secret %s is granted as %s, the name the function reads',
+    async (combination, name, expectedArn) => {
       // Prepare
-      const dir = await SCRATCH();
+      const packaged = await sharedPackaging(combination);
 
       // Act
-      const run = await runServerlessPackage('prod', [`signingSecretParameter=${name}`], dir);
-
-      // Assess
-      expect(run.exitCode).toBe(0);
-      const packaged = run.template as Template;
       const fn = Object.values(packaged.Resources).find(
         (r) => r.Type === 'AWS::Lambda::Function',
       ) as Resource;
       const variables = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+
+      // Assess
       expect(variables.FREECLIMB_SIGNING_SECRET_PARAMETER).toBe(name);
       expect(grantedParameterArn(packaged)).toBe(expectedArn);
     },
-    60_000,
   );
 
   test('an existing log key given as logKmsKeyArn encrypts both log groups, and the stack creates none', async () => {
     // Prepare
-    const dir = await SCRATCH();
-    const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const packaged = await sharedPackaging('log-key-given');
 
     // Act
-    const run = await runServerlessPackage('prod', [`logKmsKeyArn=${keyArn}`], dir);
+    // Those the stack creates with these parameters (the enricher's is there only with enrich=true).
+    const logGroups = Object.values(packaged.Resources).filter(
+      (r) => r.Type === 'AWS::Logs::LogGroup' && (!r.Condition || conditionHolds(packaged, r.Condition)),
+    );
 
     // Assess
-    expect(run.exitCode).toBe(0);
-    const packaged = run.template as Template;
-    const logGroups = Object.values(packaged.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
     expect(logGroups).toHaveLength(2);
-    for (const logGroup of logGroups) expect(evaluate(packaged, logGroup.Properties.KmsKeyId)).toBe(keyArn);
+    for (const logGroup of logGroups) {
+      expect(evaluate(packaged, logGroup.Properties.KmsKeyId)).toBe(EXAMPLE_KEY_ARN);
+    }
     expect(packaged.Resources.LogKey?.Condition).toBe('CreatesLogKey');
     expect(conditionHolds(packaged, 'CreatesLogKey')).toBe(false);
-  }, 60_000);
+  });
 });
