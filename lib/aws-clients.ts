@@ -37,10 +37,12 @@ export function createSsmClient(): SSMClient {
 
 /**
  * An SQS client with the same bounds, for the enricher's retry and dead-letter queues: a send that cannot
- * finish within the budget fails, and the batch reports its item for redelivery.
+ * finish within the budget fails, and the batch reports its item for redelivery. It sends to SQS's endpoint
+ * for its region (or `AWS_ENDPOINT_URL`), never to the host a queue URL names: in AWS the two are the same,
+ * and an emulator's queues carry AWS's URLs.
  */
 export function createSqsClient(): SQSClient {
-  return new SQSClient(boundedClientOptions());
+  return new SQSClient({ ...boundedClientOptions(), useQueueUrlAsEndpoint: false });
 }
 
 function boundedClientOptions() {

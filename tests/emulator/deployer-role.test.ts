@@ -85,7 +85,7 @@ test.each(STAGE_PARAMETER_COMBINATIONS.map(({ name }) => name))(
       row.unvalidated += v.validated ? 0 : 1;
       byType.set(v.type, row);
     }
-    if (combination === 'defaults') {
+    if (combination === 'defaults' || combination === 'enrich') {
       console.log(
         [
           `CloudFormation's calls for stage ${PACKAGE_STAGE} (${combination}), with the deployer's credentials`,
@@ -246,6 +246,44 @@ const DANGEROUS: Array<{
     why: 'stop CloudTrail',
     action: 'cloudtrail:StopLogging',
     resource: arn('cloudtrail', 'trail/org-trail'),
+  },
+  {
+    why: 'read the enricher’s dead letters',
+    action: 'sqs:ReceiveMessage',
+    resource: arn('sqs', `${STACK}-enrich-dead-letter`),
+  },
+  {
+    why: 'send a job to the retry queue directly',
+    action: 'sqs:SendMessage',
+    resource: arn('sqs', `${STACK}-enrich-retry`),
+  },
+  {
+    why: 'delete another queue, even through CloudFormation',
+    action: 'sqs:DeleteQueue',
+    resource: arn('sqs', 'orders'),
+    context: CALLED_VIA_CLOUDFORMATION,
+  },
+  {
+    why: 'trigger another function from a stream, even through CloudFormation',
+    action: 'lambda:CreateEventSourceMapping',
+    resource: '*',
+    context: { ...CALLED_VIA_CLOUDFORMATION, 'lambda:FunctionArn': arn('lambda', 'function:payments') },
+  },
+  {
+    why: 'trigger its own function directly',
+    action: 'lambda:CreateEventSourceMapping',
+    resource: '*',
+    context: { 'lambda:FunctionArn': arn('lambda', `function:${STACK}-enrichCall`) },
+  },
+  {
+    why: 'read the calls table’s stream',
+    action: 'dynamodb:GetRecords',
+    resource: arn('dynamodb', `table/${STACK}-calls/stream/2026-12-05T10:00:00.000`),
+  },
+  {
+    why: 'read the enricher’s API key',
+    action: 'ssm:GetParameter',
+    resource: arn('ssm', `parameter/${SERVICE}/${PACKAGE_STAGE}/api-key`),
   },
   {
     why: 'delete another log group',

@@ -13,9 +13,8 @@ import type { Resource, Template } from './packaged-template';
  * - CloudWatch Logs' "Encrypt log data in CloudWatch Logs using AWS Key Management Service", for the log key
  *   (LOG_KEY_THROUGH_CLOUDWATCH_LOGS);
  * - the service authorization reference, for the ARN and condition keys of each action.
- * A resource type without an entry is an error: adding one to serverless.yml (the enricher's queues, event
- * source mapping and alarms, say) asks for its entry here, and the deployer role test then says whether
- * deploy/deployer-role.yml allows it.
+ * A resource type without an entry is an error: adding one to serverless.yml asks for its entry here, and
+ * the deployer role test then says whether deploy/deployer-role.yml allows it.
  */
 
 export type Phase = 'create' | 'update' | 'delete';
@@ -74,6 +73,7 @@ interface TypeEntry {
 const EXAMPLE_API_ID = 'a1b2c3d4e5';
 const EXAMPLE_KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const EXAMPLE_SUFFIX = 'AbCdEf123456';
+const EXAMPLE_MAPPING_ID = '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9';
 
 const API_LOG_DELIVERY = [
   'logs:CreateLogDelivery',
@@ -206,7 +206,15 @@ const ENTRIES: Record<string, TypeEntry> = {
   },
   'AWS::Lambda::Function': {
     arn: (names) => regional(names, 'lambda', `function:${property(names, 'FunctionName')}`),
-    others: (names) => ({ role: roleArnOf(names), code: codeObjectArn(names) }),
+    others: (names) => ({
+      role: roleArnOf(names),
+      code: codeObjectArn(names),
+      // Reserved concurrency is a call of its own (PutFunctionConcurrency), only when it is set.
+      concurrency:
+        names.resource.Properties.ReservedConcurrentExecutions === undefined
+          ? undefined
+          : regional(names, 'lambda', `function:${property(names, 'FunctionName')}`),
+    }),
     calls: {
       create: [
         ['lambda:CreateFunction', 'self'],
@@ -214,6 +222,7 @@ const ENTRIES: Record<string, TypeEntry> = {
         ['iam:PassRole', 'role', PASS_TO_LAMBDA],
         // Lambda reads the code from the deployment bucket with the caller's credentials.
         ['s3:GetObject', 'code'],
+        ['lambda:PutFunctionConcurrency', 'concurrency'],
       ],
       update: [
         ['lambda:UpdateFunctionConfiguration', 'self'],
@@ -222,8 +231,77 @@ const ENTRIES: Record<string, TypeEntry> = {
         ['lambda:ListTags', 'self'],
         ['iam:PassRole', 'role', PASS_TO_LAMBDA],
         ['s3:GetObject', 'code'],
+        ['lambda:PutFunctionConcurrency', 'concurrency'],
+        ['lambda:GetFunctionConcurrency', 'concurrency'],
       ],
       delete: [['lambda:DeleteFunction', 'self']],
+    },
+  },
+  // An event source mapping's id is random: it is created on no ARN (`*`), with the function's ARN as the
+  // condition key lambda:FunctionArn, and read, changed and deleted by its own ARN.
+  'AWS::Lambda::EventSourceMapping': {
+    arn: (names) => regional(names, 'lambda', `event-source-mapping:${EXAMPLE_MAPPING_ID}`),
+    calls: {
+      create: [
+        [
+          'lambda:CreateEventSourceMapping',
+          '*',
+          (arns) => ({ 'lambda:FunctionArn': arns.function as string }),
+        ],
+        [
+          'lambda:GetEventSourceMapping',
+          'self',
+          (arns) => ({ 'lambda:FunctionArn': arns.function as string }),
+        ],
+      ],
+      update: [
+        [
+          'lambda:UpdateEventSourceMapping',
+          'self',
+          (arns) => ({ 'lambda:FunctionArn': arns.function as string }),
+        ],
+        [
+          'lambda:GetEventSourceMapping',
+          'self',
+          (arns) => ({ 'lambda:FunctionArn': arns.function as string }),
+        ],
+        ['lambda:ListTags', 'self'],
+      ],
+      delete: [
+        [
+          'lambda:DeleteEventSourceMapping',
+          'self',
+          (arns) => ({ 'lambda:FunctionArn': arns.function as string }),
+        ],
+        [
+          'lambda:GetEventSourceMapping',
+          'self',
+          (arns) => ({ 'lambda:FunctionArn': arns.function as string }),
+        ],
+      ],
+    },
+    others: (names) => ({ function: functionArnOf(names, 'FunctionName') }),
+  },
+  // SQS-managed encryption (SqsManagedSseEnabled) uses no KMS key of the account: no KMS call.
+  'AWS::SQS::Queue': {
+    arn: (names) => regional(names, 'sqs', property(names, 'QueueName')),
+    calls: {
+      create: [
+        ['sqs:CreateQueue', 'self'],
+        ['sqs:GetQueueUrl', 'self'],
+        ['sqs:GetQueueAttributes', 'self'],
+        ['sqs:ListQueueTags', 'self'],
+      ],
+      update: [
+        ['sqs:SetQueueAttributes', 'self'],
+        ['sqs:GetQueueAttributes', 'self'],
+        ['sqs:GetQueueUrl', 'self'],
+        ['sqs:ListQueueTags', 'self'],
+      ],
+      delete: [
+        ['sqs:DeleteQueue', 'self'],
+        ['sqs:GetQueueAttributes', 'self'],
+      ],
     },
   },
   'AWS::Lambda::Version': {

@@ -1,13 +1,12 @@
 import { conditionHolds } from '../support/cloudformation-values';
 import {
   CREATE_TEMPLATE_FILE,
-  DEFAULT_PARAMETERS,
   packagedDirectory,
   readTemplate,
   type Template,
   UPDATE_TEMPLATE_FILE,
 } from '../support/packaged-template';
-import { STAGE_PARAMETER_COMBINATIONS } from '../support/stage-parameter-combinations';
+import { ENRICH, STAGE_PARAMETER_COMBINATIONS } from '../support/stage-parameter-combinations';
 
 // A failed first deploy can be run again, and `serverless remove` keeps what holds records or could decrypt
 // them. The framework first creates a stack with the deployment bucket only, then adds everything else in an
@@ -76,17 +75,18 @@ function dependenciesOf(template: Template, id: string): Set<string> {
   return found;
 }
 
-let defaults: Template;
+/** The defaults with the enricher: every resource any combination holds. */
+let full: Template;
 
 beforeAll(async () => {
-  defaults = await readTemplate(await packagedDirectory(DEFAULT_PARAMETERS), UPDATE_TEMPLATE_FILE);
+  full = await readTemplate(await packagedDirectory(ENRICH), UPDATE_TEMPLATE_FILE);
 }, 300_000);
 
 test.each(Object.entries(KEPT))(
   '%s is kept when the stack is removed or replaces it, and deleted only if the deploy that created it rolls back (if ever)',
   (id, expected) => {
     // Prepare
-    const resource = defaults.Resources[id];
+    const resource = full.Resources[id];
 
     // Act
     const policies = { deletion: resource?.DeletionPolicy, updateReplace: resource?.UpdateReplacePolicy };
@@ -98,7 +98,7 @@ test.each(Object.entries(KEPT))(
 
 test('plain Retain only where a rolled-back first deploy cannot leave it behind to block the retry', () => {
   // Prepare
-  const resources = Object.entries(defaults.Resources);
+  const resources = Object.entries(full.Resources);
 
   // Act
   const retained = resources
@@ -113,7 +113,7 @@ test('plain Retain only where a rolled-back first deploy cannot leave it behind 
 
 test.each(TABLES)('%s is protected from deletion', (id) => {
   // Prepare
-  const table = defaults.Resources[id];
+  const table = full.Resources[id];
 
   // Act
   const protection = table?.Properties.DeletionProtectionEnabled;

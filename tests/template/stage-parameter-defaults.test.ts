@@ -15,8 +15,10 @@ const CARRIED: Record<string, string> = {
   SigningSecretParameter: 'signingSecretParameter',
   SigningSecretKmsKeyArn: 'signingSecretKmsKeyArn',
   Enrich: 'enrich',
-  ApiKeyParameter: 'apiKeyParameter',
 };
+
+/** Carried only with enrich=true, in the enricher's own resources (its role's grant names it). */
+const CARRIED_WITH_THE_ENRICHER: Record<string, string> = { ApiKeyParameter: 'apiKeyParameter' };
 
 const SERVERLESS_DEFAULTS: Record<string, string> = {
   logKmsKeyArn: '',
@@ -57,8 +59,9 @@ test.each(STAGE_PARAMETER_COMBINATIONS.map((combination) => [combination.name, c
     );
 
     // Assess
+    const carried = given.enrich === 'true' ? { ...CARRIED, ...CARRIED_WITH_THE_ENRICHER } : CARRIED;
     const expected = Object.fromEntries(
-      Object.entries(CARRIED).map(([name, stageParameter]) => [
+      Object.entries(carried).map(([name, stageParameter]) => [
         name,
         given[stageParameter] ?? SERVERLESS_DEFAULTS[stageParameter],
       ]),
@@ -85,7 +88,6 @@ test.each([
       SigningSecretParameterIsHierarchical: true,
       HasSigningSecretKey: false,
       Enriches: false,
-      ApiKeyParameterIsHierarchical: true,
     },
   ],
   [

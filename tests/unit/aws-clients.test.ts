@@ -31,4 +31,12 @@ describe('AWS clients', () => {
       throwOnRequestTimeout: true,
     });
   });
+
+  test('the SQS client sends to its endpoint, not to the host a queue URL names', () => {
+    // Act
+    const { useQueueUrlAsEndpoint } = createSqsClient().config;
+
+    // Assess
+    expect(useQueueUrlAsEndpoint).toBe(false);
+  });
 });
