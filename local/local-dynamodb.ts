@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal } from './dynamodb-local';
@@ -34,6 +36,12 @@ const SUPPORTS_TIME_TO_LIVE: Record<LocalEngine, boolean> = {
   'dynamodb-local': true,
 };
 
+/** DynamoDB Streams: DynamoDB Local serves the Streams API; dynalite has none. */
+export const SUPPORTS_STREAMS: Record<LocalEngine, boolean> = {
+  dynalite: false,
+  'dynamodb-local': true,
+};
+
 /** dynalite ships no types; this is the part of its factory we use. */
 type DynaliteFactory = (options: { createTableMs?: number; path?: string }) => Server;
 
@@ -48,6 +56,11 @@ export interface LocalDynamoDbOptions {
   tables: TableDefinition[];
   /** Region the dummy client signs for; both engines keep one database for all regions. */
   region?: string;
+  /**
+   * Gives the tables the streams their definitions declare (`TableDefinition.stream`), also enabling it on a
+   * table kept from an earlier run; only on an engine that has streams (DynamoDB Local).
+   */
+  streams?: boolean;
 }
 
 export interface LocalDynamoDb {
@@ -65,28 +78,57 @@ export interface LocalDynamoDb {
 export const DUMMY_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 /**
- * Starts the chosen engine on 127.0.0.1 and creates `tables` in it, with their TTL setting where the
- * engine supports it. Tables that already exist (a persistent `dataDir` from an earlier run) are kept as
- * they are. Rejects with the `listen` error (e.g. EADDRINUSE), or `JavaMissingError` for DynamoDB Local
- * without Java.
+ * Starts the chosen engine on 127.0.0.1 and creates `tables` in it (see {@link createLocalTables}). Rejects
+ * with the `listen` error (e.g. EADDRINUSE), or `JavaMissingError` for DynamoDB Local without Java.
  */
 export async function startLocalDynamoDb(options: LocalDynamoDbOptions): Promise<LocalDynamoDb> {
+  const started = await startLocalEngine(options);
+  try {
+    await createLocalTables(started, options.tables, options);
+  } catch (error) {
+    await started.close().catch(() => undefined);
+    throw error;
+  }
+  return started;
+}
+
+/**
+ * Starts the chosen engine on 127.0.0.1 without tables: DynamoDB Local takes seconds to start, which `npm
+ * start` spends reading the tables from serverless.yml meanwhile. Rejects as {@link startLocalDynamoDb}.
+ */
+export async function startLocalEngine(
+  options: Omit<LocalDynamoDbOptions, 'tables' | 'streams'>,
+): Promise<LocalDynamoDb> {
   const engine = options.engine ?? 'dynalite';
   const started =
     engine === 'dynamodb-local'
       ? await startDynamoDbLocal({ port: options.port, dataDir: options.dataDir })
       : await startDynalite(options);
-  try {
-    await createTables(started.endpoint, options.tables, options.region ?? 'us-east-1', engine);
-  } catch (error) {
-    await started.close().catch(() => undefined);
-    throw error;
-  }
   const { endpoint, port, pid, close } = started;
   return { engine, endpoint, port, pid, close };
 }
 
-async function startDynalite(options: LocalDynamoDbOptions): Promise<Omit<LocalDynamoDb, 'engine'>> {
+/**
+ * Creates `tables` in a started engine, with their TTL setting where the engine supports it, and with
+ * `streams` their streams. Tables that already exist (a persistent `dataDir` from an earlier run) are kept
+ * as they are, except that `streams` turns a declared stream on.
+ */
+export async function createLocalTables(
+  dynamodb: LocalDynamoDb,
+  tables: TableDefinition[],
+  options: Pick<LocalDynamoDbOptions, 'region' | 'streams'> = {},
+): Promise<void> {
+  if (options.streams && !SUPPORTS_STREAMS[dynamodb.engine]) {
+    throw new Error(`${ENGINE_LABELS[dynamodb.engine]} has no DynamoDB Streams`);
+  }
+  await createTables(dynamodb.endpoint, tables, options.region ?? 'us-east-1', dynamodb.engine, {
+    streams: options.streams === true,
+  });
+}
+
+async function startDynalite(
+  options: Omit<LocalDynamoDbOptions, 'tables' | 'streams'>,
+): Promise<Omit<LocalDynamoDb, 'engine'>> {
   if (options.dataDir) await assertDataDirAvailable(options.dataDir);
   // Loaded lazily so that merely importing this module (e.g. for its types) does not load LevelDB.
   const dynalite = require('dynalite') as DynaliteFactory;
@@ -145,16 +187,21 @@ async function createTables(
   tables: TableDefinition[],
   region: string,
   engine: LocalEngine,
+  options: { streams: boolean },
 ): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region, credentials: DUMMY_CREDENTIALS });
   try {
     for (const table of tables) {
+      const stream = options.streams ? table.stream : undefined;
       try {
-        await client.send(new CreateTableCommand(table.create));
+        await client.send(
+          new CreateTableCommand({ ...table.create, ...(stream ? { StreamSpecification: stream } : {}) }),
+        );
       } catch (error) {
         // Restarting on a persistent store: the table is already there with its data (and its TTL).
-        if (error instanceof ResourceInUseException) continue;
-        throw error;
+        if (!(error instanceof ResourceInUseException)) throw error;
+        if (stream) await enableStream(client, table.create.TableName as string, stream);
+        continue;
       }
       // As CloudFormation does for TimeToLiveSpecification, once the table exists.
       if (table.timeToLive && SUPPORTS_TIME_TO_LIVE[engine]) {
@@ -169,4 +216,15 @@ async function createTables(
   } finally {
     client.destroy();
   }
+}
+
+/** A table kept from a run that did not read its stream may have none yet: turned on, as declared. */
+async function enableStream(
+  client: DynamoDBClient,
+  tableName: string,
+  stream: NonNullable<TableDefinition['stream']>,
+): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: stream }));
 }

@@ -1,7 +1,12 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { CreateTableCommandInput, TimeToLiveSpecification } from '@aws-sdk/client-dynamodb';
+import type {
+  CreateTableCommandInput,
+  StreamSpecification,
+  StreamViewType,
+  TimeToLiveSpecification,
+} from '@aws-sdk/client-dynamodb';
 
 /**
  * The one way local tools (the local server, the tests) learn what `serverless.yml` defines. The tables,
@@ -45,11 +50,17 @@ export interface ServiceDefinition {
   esbuild: Record<string, unknown>;
 }
 
-/** One table as the template declares it: what CreateTable accepts, and its TTL setting. */
+/** One table as the template declares it: what CreateTable accepts, its TTL setting and its stream. */
 export interface TableDefinition {
   create: CreateTableCommandInput;
   /** `TimeToLiveSpecification` (UpdateTimeToLive's input, applied after CreateTable where supported). */
   timeToLive?: TimeToLiveSpecification;
+  /**
+   * The table's `StreamSpecification` in CreateTable's form, also when the template declares it under a
+   * condition (`Fn::If`, e.g. only where the enricher is deployed): what the table has where it has one. Not
+   * in `create`: a local run turns it on only when it reads the stream (see local/local-dynamodb.ts).
+   */
+  stream?: StreamSpecification;
 }
 
 /** The subset of `serverless print --format json` this module reads. */
@@ -159,12 +170,30 @@ function tablesOf(printed: PrintedService): TableDefinition[] {
       if (properties[key] !== undefined) input[key] = properties[key];
     }
     const timeToLive = properties.TimeToLiveSpecification as TimeToLiveSpecification | undefined;
+    const stream = streamOf(properties.StreamSpecification);
     tables.push({
       create: input as unknown as CreateTableCommandInput,
       ...(timeToLive ? { timeToLive } : {}),
+      ...(stream ? { stream } : {}),
     });
   }
   return tables;
+}
+
+/**
+ * `StreamSpecification: { StreamViewType }`, or `Fn::If: [condition, { StreamViewType }, AWS::NoValue]` (either
+ * branch): the view type, with the stream enabled as CreateTable wants it. Undefined when none is declared.
+ */
+function streamOf(declared: unknown): StreamSpecification | undefined {
+  const conditional = (declared as { 'Fn::If'?: unknown } | undefined)?.['Fn::If'];
+  const candidates = Array.isArray(conditional) ? conditional.slice(1) : [declared];
+  for (const candidate of candidates) {
+    const viewType = (candidate as { StreamViewType?: unknown } | undefined)?.StreamViewType;
+    if (typeof viewType === 'string') {
+      return { StreamEnabled: true, StreamViewType: viewType as StreamViewType };
+    }
+  }
+  return undefined;
 }
 
 function httpApiRouteOf(

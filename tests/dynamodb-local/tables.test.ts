@@ -1,7 +1,9 @@
-import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createLocalTables } from '../../local/local-dynamodb';
 import type { TableDefinition } from '../../local/service-definition';
 import { cachedServiceDefinition } from '../../local/service-definition-cache';
+import { copyOfCallsTable } from '../support/calls-table-copy';
 import { testDocumentClient, testTables } from '../support/dynamodb';
 import { readJson } from '../support/fixture-bodies';
 
@@ -68,5 +70,52 @@ describe('the sparse parentCallId index', () => {
     // Assess
     expect(refused).toMatchObject({ name: 'ValidationException' });
     expect((refused as Error).message).toMatch(/parentCallId/);
+  });
+});
+
+describe("the calls table's stream (the enricher's trigger)", () => {
+  test('serverless.yml declares it with each new image, and only the calls table has one', () => {
+    // Act
+    const declared = tables.map((table) => [table.create.TableName, table.stream]);
+
+    // Assess
+    const { callsTable, rejectedTable } = testTables();
+    expect(declared).toEqual(
+      expect.arrayContaining([
+        [callsTable, { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' }],
+        [rejectedTable, undefined],
+      ]),
+    );
+  });
+
+  test('a calls table kept from a run without enrichment gets its stream when a run enriches', async () => {
+    // Prepare: as an earlier npm start left it, without a stream.
+    const { callsTable } = await copyOfCallsTable();
+    const declared = tables.find(
+      (table) => table.create.TableName === testTables().callsTable,
+    ) as TableDefinition;
+    const engine = {
+      engine: 'dynamodb-local' as const,
+      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB as string,
+      port: 0,
+      pid: 0,
+      close: async () => undefined,
+    };
+    const doc = testDocumentClient();
+
+    // Act
+    await createLocalTables(
+      engine,
+      [{ ...declared, create: { ...declared.create, TableName: callsTable } }],
+      {
+        streams: true,
+      },
+    );
+    const { Table } = await doc.send(new DescribeTableCommand({ TableName: callsTable }));
+    doc.destroy();
+
+    // Assess
+    expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
+    expect(Table?.LatestStreamArn).toEqual(expect.stringContaining(`table/${callsTable}/stream/`));
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type StreamSpecification } from '@aws-sdk/client-dynamodb';
 import { writeLocalTarget } from '../../local/local-target';
 import { emptyLocalTargetsDir, jestEngineTarget } from './cli';
 import { testDocumentClient, testTables } from './dynamodb';
@@ -13,9 +13,11 @@ export interface CallsTableCopy {
 /**
  * Creates an empty table shaped exactly like the test engine's calls table (keys and indexes read back with
  * DescribeTable, so serverless.yml stays their one definition), for tests that count everything in a table
- * or a window and must not see other test files' records.
+ * or a window and must not see other test files' records; with `stream`, its DynamoDB stream on.
  */
-export async function copyOfCallsTable(options: { withoutIndex?: string } = {}): Promise<CallsTableCopy> {
+export async function copyOfCallsTable(
+  options: { withoutIndex?: string; stream?: StreamSpecification } = {},
+): Promise<CallsTableCopy> {
   const { callsTable } = testTables();
   const doc = testDocumentClient();
   try {
@@ -41,6 +43,8 @@ export async function copyOfCallsTable(options: { withoutIndex?: string } = {}):
           KeySchema: index.KeySchema,
           Projection: index.Projection,
         })),
+        // The stream serverless.yml declares (the test engine's table is created without it).
+        ...(options.stream ? { StreamSpecification: options.stream } : {}),
       }),
     );
     const localTargetsDir = emptyLocalTargetsDir();
