@@ -1,20 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { EnricherConfig } from '../lib/enricher-config';
+import { ConfigError } from '../lib/errors';
 import { JavaMissingError } from './dynamodb-local';
 import {
+  createLocalTables,
   DataDirLockedError,
   DUMMY_CREDENTIALS,
   ENGINE_LABELS,
   LOCAL_ENGINES,
   type LocalDynamoDb,
   type LocalEngine,
-  startLocalDynamoDb,
+  SUPPORTS_STREAMS,
+  startLocalEngine,
 } from './local-dynamodb';
 import { applyLocalEnvironment } from './local-environment';
 import { type HttpApiHandler, type LocalServer, startLocalServer } from './local-server';
 import { removeLocalTarget, writeLocalTarget } from './local-target';
 import { PROJECT_ROOT, readServiceDefinition, type ServiceDefinition } from './service-definition';
+import { localEnricherConfig, type StreamEnricher, startStreamEnricher } from './stream-enricher';
 
 /**
  * `npm start`: the webhook on this machine with nothing but Node. It reads stage `local` of serverless.yml,
@@ -24,7 +29,9 @@ import { PROJECT_ROOT, readServiceDefinition, type ServiceDefinition } from './s
  *
  * Settings (environment): PORT (3000), DYNAMODB_PORT (8000), DYNAMODB_DATA_DIR (.data/dynamodb, or
  * .data/dynamodb-local for DynamoDB Local), DYNAMODB_IN_MEMORY=1 or `npm start -- --in-memory` (no files),
- * FREECLIMB_SIGNING_SECRET (else a throwaway one).
+ * FREECLIMB_SIGNING_SECRET (else a throwaway one). With FREECLIMB_API_KEY (and FREECLIMB_API_URL, FreeClimb's
+ * own API by default) on DynamoDB Local, it also enriches each new record from the calls table's stream
+ * (local/stream-enricher.ts); dynalite has no streams.
  */
 
 const STAGE = 'local';
@@ -33,23 +40,42 @@ class StartError extends Error {}
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  const definition = await readServiceDefinition(STAGE);
-
   if (settings.dataDir) mkdirSync(settings.dataDir, { recursive: true });
-  const dynamodb = await startLocalDynamoDb({
-    engine: settings.engine,
-    port: settings.dynamodbPort,
-    dataDir: settings.dataDir,
-    tables: definition.tables,
-    region: definition.region,
-  }).catch((error: unknown) => {
-    throw describeStartFailure(error, `DynamoDB port ${settings.dynamodbPort}`, 'DYNAMODB_PORT');
-  });
+  // DynamoDB Local takes seconds to start, and so does `serverless print`: both at once.
+  const [definitionRead, engineStart] = await Promise.allSettled([
+    readServiceDefinition(STAGE),
+    startLocalEngine({
+      engine: settings.engine,
+      port: settings.dynamodbPort,
+      dataDir: settings.dataDir,
+    }).catch((error: unknown) => {
+      throw describeStartFailure(error, `DynamoDB port ${settings.dynamodbPort}`, 'DYNAMODB_PORT');
+    }),
+  ]);
+  if (engineStart.status === 'rejected') throw engineStart.reason;
+  const dynamodb = engineStart.value;
 
   let server: LocalServer | undefined;
+  let enricher: StreamEnricher | undefined;
   try {
+    if (definitionRead.status === 'rejected') throw definitionRead.reason;
+    const definition = definitionRead.value;
+    const enrichment = enrichmentOf(settings.engine, definition);
+    await createLocalTables(dynamodb, definition.tables, {
+      region: definition.region,
+      streams: enrichment.config !== undefined,
+    });
     const secret = configureEnvironment(definition, dynamodb);
     const handler = await loadHandler(definition.handler);
+    // Before the webhook is served: the stream is read from the first record it stores on.
+    enricher =
+      enrichment.config === undefined
+        ? undefined
+        : await startStreamEnricher({
+            endpoint: dynamodb.endpoint,
+            region: process.env.AWS_REGION ?? definition.region,
+            config: enrichment.config,
+          });
     server = await startLocalServer({
       port: settings.port,
       handler,
@@ -61,12 +87,14 @@ async function main(): Promise<void> {
       throw describeStartFailure(error, `Port ${settings.port}`, 'PORT');
     });
     recordTarget(definition, dynamodb, server);
-    printBanner(definition, dynamodb, server, settings, secret);
+    if (enrichment.notice !== undefined) console.log(enrichment.notice);
+    printBanner(definition, dynamodb, server, settings, secret, enrichment);
   } catch (error) {
+    await enricher?.stop().catch(() => undefined);
     await dynamodb.close().catch(() => undefined);
     throw error;
   }
-  stopOnSignals(server, dynamodb);
+  stopOnSignals(server, dynamodb, enricher);
 }
 
 interface Settings {
@@ -119,6 +147,38 @@ function portFrom(variable: string, fallback: number): number {
   return port;
 }
 
+/**
+ * Whether this run enriches: with FREECLIMB_API_KEY, on an engine with streams, when serverless.yml gives
+ * the calls table a stream. `notice`: the one line saying why not, when that is news to the user.
+ */
+interface Enrichment {
+  config?: EnricherConfig;
+  notice?: string;
+}
+
+function enrichmentOf(engine: LocalEngine, definition: ServiceDefinition): Enrichment {
+  const keySet = (process.env.FREECLIMB_API_KEY ?? '').trim() !== '';
+  if (!SUPPORTS_STREAMS[engine]) {
+    return {
+      notice: keySet
+        ? `Enrichment off: it needs --engine dynamodb-local (${engine} has no DynamoDB Streams); FREECLIMB_API_KEY is not used`
+        : `Enrichment (FreeClimb's call details) needs FREECLIMB_API_KEY and --engine dynamodb-local (${engine} has no DynamoDB Streams)`,
+    };
+  }
+  if (!keySet) return {};
+  const callsTable = definition.environment.CALLS_TABLE;
+  const table = definition.tables.find((candidate) => candidate.create.TableName === callsTable);
+  if (table?.stream === undefined) {
+    return { notice: `Enrichment off: serverless.yml declares no stream on the calls table ${callsTable}` };
+  }
+  try {
+    return { config: localEnricherConfig({ ...process.env, CALLS_TABLE: callsTable }) };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new StartError(error.message);
+    throw error;
+  }
+}
+
 interface SigningSecret {
   value: string;
   /** Generated here, so it is safe (and necessary) to print it. */
@@ -162,6 +222,7 @@ function printBanner(
   server: LocalServer,
   settings: Settings,
   secret: SigningSecret,
+  enrichment: Enrichment,
 ): void {
   const webhookUrl = `http://localhost:${server.port}${definition.route.path}`;
   const [callsTable, rejectedTable] = [
@@ -175,6 +236,9 @@ function printBanner(
     ? `${secret.value} (throwaway, generated for this run; set FREECLIMB_SIGNING_SECRET to choose one)`
     : 'from FREECLIMB_SIGNING_SECRET (not shown)';
   const secretForCommand = secret.generated ? secret.value : '"$FREECLIMB_SIGNING_SECRET"';
+  const enrichmentLine = SUPPORTS_STREAMS[settings.engine]
+    ? `\n  Enrichment      ${describeEnrichment(enrichment)}`
+    : '';
   const awsEnv = `AWS_ACCESS_KEY_ID=${DUMMY_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${DUMMY_CREDENTIALS.secretAccessKey}`;
 
   console.log(`
@@ -185,7 +249,7 @@ FreeClimb call records, running locally (stage ${definition.stage})
   Rejected table  ${rejectedTable}
   DynamoDB        ${dynamodb.endpoint} (${ENGINE_LABELS[dynamodb.engine]}; any credentials work)
   Data            ${data}
-  Signing secret  ${secretLine}
+  Signing secret  ${secretLine}${enrichmentLine}
 
 Send a correctly signed sample, then look at it (the CLI finds this engine by itself):
   FREECLIMB_SIGNING_SECRET=${secretForCommand} npx freeclimb-records send --url ${webhookUrl}
@@ -196,6 +260,18 @@ Read the stored calls with the AWS CLI:
 
 Ctrl-C stops.
 `);
+}
+
+/** On: against which API, and how soon it retries; the key is never shown. */
+function describeEnrichment({ config }: Enrichment): string {
+  if (config === undefined) {
+    return "off (set FREECLIMB_API_KEY to add FreeClimb's call details to each new record)";
+  }
+  const { baseSeconds, maxSeconds } = config.retry;
+  return (
+    `on: FreeClimb's API at ${config.api.baseUrl}, key from FREECLIMB_API_KEY (not shown); ` +
+    `retries after ${baseSeconds} s, doubling, at most ${maxSeconds} s apart`
+  );
 }
 
 /** Tells the operator CLI (`freeclimb-records`) where this run's engine and tables are, while it runs. */
@@ -213,8 +289,11 @@ function recordTarget(definition: ServiceDefinition, dynamodb: LocalDynamoDb, se
   process.on('exit', () => removeLocalTarget(process.pid));
 }
 
-/** Ctrl-C or SIGTERM: stop taking requests, let the engine flush, exit 0. A second signal exits at once. */
-function stopOnSignals(server: LocalServer, dynamodb: LocalDynamoDb): void {
+/**
+ * Ctrl-C or SIGTERM: stop taking requests, stop enriching (its timers and poller), let the engine flush, exit
+ * 0. A second signal exits at once.
+ */
+function stopOnSignals(server: LocalServer, dynamodb: LocalDynamoDb, enricher?: StreamEnricher): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -225,6 +304,7 @@ function stopOnSignals(server: LocalServer, dynamodb: LocalDynamoDb): void {
     console.log(`\n${signal}: stopping`);
     server
       .close()
+      .then(() => stopEnricher(enricher))
       .then(() => dynamodb.close())
       .then(
         () => process.exit(0),
@@ -236,6 +316,20 @@ function stopOnSignals(server: LocalServer, dynamodb: LocalDynamoDb): void {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+async function stopEnricher(enricher: StreamEnricher | undefined): Promise<void> {
+  if (enricher === undefined) return;
+  const { dropped } = await enricher.stop();
+  if (dropped > 0) {
+    const attempts =
+      dropped === 1
+        ? '1 enrichment attempt still to come was'
+        : `${dropped} enrichment attempts still to come were`;
+    console.log(
+      `${attempts} dropped: "npx freeclimb-records enrich" finishes any record left without details`,
+    );
+  }
 }
 
 /** Turns the usual start-up failures into one line that says what to do. */
