@@ -5,14 +5,18 @@ import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
   CreateLogStreamCommand,
+  DescribeLogGroupsCommand,
   PutLogEventsCommand,
   StartQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   type AttributeValue,
+  DeleteTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ExecuteStatementCommand,
   QueryCommand,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -25,6 +29,7 @@ import { DUMMY_CREDENTIALS } from '../../local/local-dynamodb';
 import type { ServiceDefinition } from '../../local/service-definition';
 import { cachedServiceDefinition } from '../../local/service-definition-cache';
 import { type AwsCliRun, type AwsCliTarget, runAwsCli } from '../support/aws-cli';
+import { copyOfCallsTable } from '../support/calls-table-copy';
 import { infoLogger, withCapturedLogs } from '../support/captured-logs';
 import { runRecords } from '../support/cli';
 import {
@@ -49,17 +54,32 @@ import {
 
 // Every `aws` command the README and docs/ show runs here as written, with the real AWS CLI through `sh`
 // (only the documented placeholders replaced: stage table names, `CA…`, the example dates, the local
-// endpoint, `sigsec_…`, a query id), and must return what the text says it does. Where each runs:
-const WHERE_EACH_RUNS: Record<string, 'DynamoDB Local' | 'moto'> = {
+// endpoint, `sigsec_…`, a query id, `<stage>`, `<table>`, `<name>`, `<key id>`), and must return what the
+// text says it does. Where each runs:
+const WHERE_EACH_RUNS: Record<string, 'DynamoDB Local' | 'DynamoDB Local, a table of its own' | 'moto'> = {
   'dynamodb get-item': 'DynamoDB Local',
   'dynamodb query': 'DynamoDB Local',
   'dynamodb scan': 'DynamoDB Local',
-  // DynamoDB Local serves only DynamoDB: SSM and CloudWatch Logs run on moto's server, started here.
+  // docs/deploying.md's table operations (an index added to a stage's table, a kept table deleted): each
+  // documented sequence on an empty copy of the calls table of its own.
+  'dynamodb describe-table': 'DynamoDB Local, a table of its own',
+  'dynamodb update-table': 'DynamoDB Local, a table of its own',
+  'dynamodb delete-table': 'DynamoDB Local, a table of its own',
+  // DynamoDB Local serves only DynamoDB: SSM, CloudWatch Logs and KMS run on moto's server, started here.
   'ssm put-parameter': 'moto',
   'ssm get-parameter': 'moto',
   'logs filter-log-events': 'moto',
   'logs get-query-results': 'moto',
+  // docs/deploying.md: a log group `serverless remove` keeps, and its key, deleted by hand.
+  'logs describe-log-groups': 'moto',
+  'logs delete-log-group': 'moto',
+  'kms schedule-key-deletion': 'moto',
 };
+/** How docs/deploying.md names a stage's calls table, and any kept table. */
+const STAGE_CALLS_TABLE = 'freeclimb-call-records-<stage>-calls';
+const ANY_TABLE = '<table>';
+/** The wait between two looks at the index in docs/deploying.md's loop. */
+const LOOP_SLEEP = /\bsleep 30\b/;
 // The PartiQL statements go through the SDK's ExecuteStatement, the request the console's PartiQL editor
 // sends: the docs give them as statements, not as command lines.
 
@@ -81,11 +101,44 @@ interface LoggedRequests {
   notStoredCallIds: string[];
 }
 
+/** docs/deploying.md's steps for an index a stage's table lacks, around the documented runs in `runs`. */
+interface IndexAdded {
+  index: string;
+  /** The other indexes of the calls table, as serverless.yml defines it. */
+  others: string[];
+  /** Step 3's loop on the table without the index, its `sleep` replaced by `exit 3`: it would wait. */
+  waitsWithout: AwsCliRun;
+  /** The index's status, read by the SDK as soon as the documented loop ended. */
+  statusWhenLoopEnded?: string;
+}
+
+/** A documented deletion of a kept table, on a copy protected from deletion as the stack's tables are. */
+interface TableDeleted {
+  /** What DynamoDB answered a DeleteTable before the documented commands. */
+  refusedBefore: string;
+  /** What DescribeTable answered after them. */
+  after: string;
+}
+
+/** docs/deploying.md's removal of a kept log group and then its key, on moto. */
+interface LogGroupRemoved {
+  logGroupName: string;
+  keyArn: string;
+  /** The log groups of that name left after the documented commands. */
+  left: string[];
+  /** When the documented key deletion ran (ms since the epoch). */
+  scheduledAt: number;
+}
+
 let client: DynamoDBClient;
 let moto: MotoServer;
 let seeded: Seeded;
 let logged: LoggedRequests;
 let prod: ServiceDefinition;
+let testCallsTable: string;
+let indexAdded: IndexAdded;
+const tablesDeleted = new Map<string, TableDeleted>();
+let logGroupRemoved: LogGroupRemoved;
 /** Documented text → test values on DynamoDB Local: the stages' table names, `CA…`, the dates, the endpoint. */
 let onDynamoDbLocal: (text: string) => string;
 /** What each documented command printed, and the directory it ran in; filled by `beforeAll`. */
@@ -101,6 +154,7 @@ beforeAll(async () => {
   ]);
   moto = motoServer;
   prod = prodStage;
+  testCallsTable = testStage.environment.CALLS_TABLE as string;
   const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB as string;
   client = new DynamoDBClient({ endpoint, region: testStage.region, credentials: DUMMY_CREDENTIALS });
   seeded = await storeACallWithTwoLegsAndARejection(testStage, endpoint);
@@ -132,7 +186,11 @@ beforeAll(async () => {
         .filter((command) => WHERE_EACH_RUNS[awsOperationOf(command)] === 'DynamoDB Local')
         .map((command) => () => run(command, onDynamoDbLocal(command), dynamoDbLocal)),
       () => secretStoredAndExported(commands),
-      () => logLinesExported(commands),
+      () => logLinesExportedThenRemoved(commands),
+      () => indexAddedAsDocumented(commands, dynamoDbLocal),
+      ...[STAGE_CALLS_TABLE, ANY_TABLE].map(
+        (placeholder) => () => tableDeletedAsDocumented(commands, placeholder, dynamoDbLocal),
+      ),
     ],
     POOL,
   );
@@ -155,17 +213,29 @@ async function run(
   script: string,
   target: Omit<AwsCliTarget, 'cwd'>,
 ): Promise<AwsCliRun & { cwd: string }> {
-  const cwd = mkdtempSync(path.join(tmpdir(), 'documented-aws-'));
-  const result = { ...(await runAwsCli(script, { ...target, cwd })), cwd };
+  const result = await runElsewhere(script, target);
   runs.set(command, result);
   return result;
 }
 
-/** The one documented command for `operation` (`ssm put-parameter`). */
-function documented(commands: string[], operation: string): string {
-  const found = commands.filter((command) => awsOperationOf(command) === operation);
+/** Runs `script` in a directory of its own, as one more step of a documented sequence (not recorded). */
+async function runElsewhere(
+  script: string,
+  target: Omit<AwsCliTarget, 'cwd'>,
+): Promise<AwsCliRun & { cwd: string }> {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'documented-aws-'));
+  return { ...(await runAwsCli(script, { ...target, cwd })), cwd };
+}
+
+/** The one documented command for `operation` (`ssm put-parameter`), of those whose text has `part`. */
+function documented(commands: string[], operation: string, part: string | RegExp = ''): string {
+  const found = commands.filter(
+    (command) =>
+      awsOperationOf(command) === operation &&
+      (typeof part === 'string' ? command.includes(part) : part.test(command)),
+  );
   if (found.length !== 1)
-    throw new Error(`Expected one documented "aws ${operation}", found ${found.length}`);
+    throw new Error(`Expected one documented "aws ${operation}" with ${part}, found ${found.length}`);
   return found[0] as string;
 }
 
@@ -184,16 +254,22 @@ async function secretStoredAndExported(commands: string[]): Promise<void> {
 
 /**
  * The function's log group on moto, named as the prod stage's function (not as the docs write it), holding
- * the handler's real lines; then the runbook's filter-log-events, and its Logs Insights query (started
- * here: the docs give the query for the console) read back with the documented get-query-results.
+ * the handler's real lines and encrypted with a key of its own; then the runbook's filter-log-events, and
+ * its Logs Insights query (started here: the docs give the query for the console) read back with the
+ * documented get-query-results. Then, as docs/deploying.md deletes what `serverless remove` keeps: the
+ * group's key noted, the group deleted, the key's deletion scheduled.
  */
-async function logLinesExported(commands: string[]): Promise<void> {
+async function logLinesExportedThenRemoved(commands: string[]): Promise<void> {
   const onMoto = { endpoint: moto.endpoint, region: prod.region };
   const logs = new CloudWatchLogsClient({ ...onMoto, credentials: DUMMY_CREDENTIALS });
   const logGroupName = `/aws/lambda/${prod.functionName}`;
   const logStreamName = '2026/12/05/[$LATEST]0f6e';
   const now = Date.now();
-  await logs.send(new CreateLogGroupCommand({ logGroupName }));
+  // The project has no KMS client among its packages: the CLI makes the key.
+  const created = await runElsewhere('aws kms create-key --query KeyMetadata.Arn --output text', onMoto);
+  expectSucceeded(created);
+  const keyArn = created.stdout.trim();
+  await logs.send(new CreateLogGroupCommand({ logGroupName, kmsKeyId: keyArn }));
   await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
   await logs.send(
     new PutLogEventsCommand({
@@ -212,9 +288,105 @@ async function logLinesExported(commands: string[]): Promise<void> {
       queryString: documentedLogsInsightsQuery(),
     }),
   );
-  logs.destroy();
   const results = documented(commands, 'logs get-query-results');
   await run(results, results.replace('--query-id …', `--query-id ${queryId}`), onMoto);
+
+  const noted = documented(commands, 'logs describe-log-groups');
+  const key = await run(noted, noted.replaceAll('<name>', logGroupName), onMoto);
+  const deleted = documented(commands, 'logs delete-log-group');
+  await run(deleted, deleted.replaceAll('<name>', logGroupName), onMoto);
+  const { logGroups = [] } = await logs.send(
+    new DescribeLogGroupsCommand({ logGroupNamePrefix: logGroupName }),
+  );
+  logs.destroy();
+  // AWS takes the key's ARN, as noted, or its id; moto 5.2.1 looks keys up by id only (an ARN gets a 500).
+  const keyId = (JSON.parse(key.stdout || 'null') as string | null)?.split('/').pop() ?? '';
+  const scheduled = documented(commands, 'kms schedule-key-deletion');
+  const scheduledAt = Date.now();
+  await run(scheduled, scheduled.replaceAll('<key id>', keyId), onMoto);
+  logGroupRemoved = {
+    logGroupName,
+    keyArn,
+    left: logGroups.map((group) => group.logGroupName ?? ''),
+    scheduledAt,
+  };
+}
+
+/**
+ * docs/deploying.md, "Adding an index to a stage that already exists", on a copy of the calls table
+ * without the index its loop waits for: step 3's loop, before the index exists, would wait; step 2's own
+ * deploy is, for DynamoDB, the UpdateTable that CloudFormation sends (here through the SDK, with the index as
+ * serverless.yml defines it); step 3's loop then waits until the index is ACTIVE; step 1 lists it.
+ */
+async function indexAddedAsDocumented(
+  commands: string[],
+  dynamoDbLocal: Omit<AwsCliTarget, 'cwd'>,
+): Promise<void> {
+  const list = documented(commands, 'dynamodb describe-table', /^aws /);
+  const loop = documented(commands, 'dynamodb describe-table', /^until /);
+  const index = /IndexName=='([^']+)'/.exec(loop)?.[1];
+  if (index === undefined || !LOOP_SLEEP.test(loop)) {
+    throw new Error(`The index loop of docs/deploying.md is not the one this test knows: ${loop}`);
+  }
+  const { Table: defined } = await client.send(new DescribeTableCommand({ TableName: testCallsTable }));
+  const indexes = defined?.GlobalSecondaryIndexes ?? [];
+  const { callsTable } = await copyOfCallsTable({ withoutIndex: index });
+  const onCopy = (text: string) => text.replaceAll(STAGE_CALLS_TABLE, callsTable);
+
+  const waitsWithout = await runElsewhere(onCopy(loop).replace(LOOP_SLEEP, 'exit 3'), dynamoDbLocal);
+  const added = indexes.find((candidate) => candidate.IndexName === index);
+  const keys = new Set(added?.KeySchema?.map((key) => key.AttributeName));
+  await client.send(
+    new UpdateTableCommand({
+      TableName: callsTable,
+      AttributeDefinitions: defined?.AttributeDefinitions?.filter((a) => keys.has(a.AttributeName)),
+      GlobalSecondaryIndexUpdates: [
+        { Create: { IndexName: index, KeySchema: added?.KeySchema, Projection: added?.Projection } },
+      ],
+    }),
+  );
+  // DynamoDB Local keeps a new index CREATING for about a second: a look every second, not every 30.
+  await run(loop, onCopy(loop).replace(LOOP_SLEEP, 'sleep 1'), dynamoDbLocal);
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: callsTable }));
+  const statusWhenLoopEnded = Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === index)?.IndexStatus;
+  await run(list, onCopy(list), dynamoDbLocal);
+  indexAdded = {
+    index,
+    others: indexes.map((i) => i.IndexName as string).filter((name) => name !== index),
+    waitsWithout,
+    statusWhenLoopEnded,
+  };
+}
+
+/**
+ * docs/deploying.md's deletion of a table (`placeholder` names it): deletion protection off, then
+ * delete-table, on a copy of the calls table protected from deletion as serverless.yml protects the stack's.
+ */
+async function tableDeletedAsDocumented(
+  commands: string[],
+  placeholder: string,
+  dynamoDbLocal: Omit<AwsCliTarget, 'cwd'>,
+): Promise<void> {
+  const unprotect = documented(commands, 'dynamodb update-table', placeholder);
+  const remove = documented(commands, 'dynamodb delete-table', placeholder);
+  const { callsTable } = await copyOfCallsTable();
+  await client.send(new UpdateTableCommand({ TableName: callsTable, DeletionProtectionEnabled: true }));
+  const outcome = (request: Promise<unknown>, success: string) =>
+    request.then(
+      () => success,
+      (error: Error) => `${error.name}: ${error.message}`,
+    );
+  const refusedBefore = await outcome(
+    client.send(new DeleteTableCommand({ TableName: callsTable })),
+    'deleted',
+  );
+  await run(unprotect, unprotect.replaceAll(placeholder, callsTable), dynamoDbLocal);
+  await run(remove, remove.replaceAll(placeholder, callsTable), dynamoDbLocal);
+  const after = await outcome(
+    client.send(new DescribeTableCommand({ TableName: callsTable })),
+    'still there',
+  );
+  tablesDeleted.set(placeholder, { refusedBefore, after });
 }
 
 /** Through the real handler, as FreeClimb would deliver them: a call, the two legs it dialled, one invalid delivery. */
@@ -438,6 +610,70 @@ test("aws on moto: the runbook's get-query-results, for the documented Logs Insi
   expect(results.status).toBe('Complete');
   expect(results.results).toHaveLength(logged.lines.length);
   expect(await recoverableCallIds(file, TEST_SECRET)).toEqual(logged.notStoredCallIds);
+});
+
+/** The `IndexName\tIndexStatus` lines describe-table printed (`--output text`), sorted. */
+function indexLines(ran: AwsCliRun): string[] {
+  return ran.stdout.trim().split('\n').sort();
+}
+
+test("aws on DynamoDB Local: docs/deploying.md's loop waits for a missing index until it is ACTIVE, and describe-table lists it", () => {
+  // Act: the steps ran in beforeAll, on a copy of the calls table without the index.
+  const { index, others, waitsWithout, statusWhenLoopEnded } = indexAdded;
+  const loop = runs.get(documented(documentedAwsCommands(), 'dynamodb describe-table', /^until /));
+  const after = runs.get(documented(documentedAwsCommands(), 'dynamodb describe-table', /^aws /));
+
+  // Assess: without the index the loop would go on waiting (its sleep, replaced, exits 3); once the index
+  // is added, it ends when the index is ACTIVE, and step 1 lists it with the others.
+  expect(others.length).toBeGreaterThan(0);
+  expect(waitsWithout).toMatchObject({ code: 3, stdout: '', stderr: '' });
+  expect(loop).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  expect(statusWhenLoopEnded).toBe('ACTIVE');
+  expectSucceeded(after);
+  expect(indexLines(after)).toEqual([...others, index].map((name) => `${name}\tACTIVE`).sort());
+});
+
+test.each([STAGE_CALLS_TABLE, ANY_TABLE])(
+  "aws on DynamoDB Local: docs/deploying.md's update-table then delete-table on %s deletes a table protected from deletion",
+  (placeholder) => {
+    // Act: the commands ran in beforeAll, on a copy of the calls table of their own.
+    const { refusedBefore, after } = tablesDeleted.get(placeholder) ?? { refusedBefore: '', after: '' };
+    const unprotected = runs.get(documented(documentedAwsCommands(), 'dynamodb update-table', placeholder));
+    const deleted = runs.get(documented(documentedAwsCommands(), 'dynamodb delete-table', placeholder));
+
+    // Assess: protection refused the deletion; the first command lifts it, the second deletes the table.
+    expect(refusedBefore).toMatch(/^ValidationException: .*protected against deletion/);
+    expectSucceeded(unprotected);
+    expect(JSON.parse(unprotected.stdout).TableDescription.DeletionProtectionEnabled).toBe(false);
+    expectSucceeded(deleted);
+    expect(after).toMatch(/^ResourceNotFoundException: /);
+  },
+);
+
+test("aws on moto: docs/deploying.md's describe-log-groups notes a kept log group's key, delete-log-group deletes the group, schedule-key-deletion the key in 30 days", () => {
+  // Act: the commands ran in beforeAll, on the function's log group of the export above.
+  const { logGroupName, keyArn, left, scheduledAt } = logGroupRemoved;
+  const noted = runs.get(documented(documentedAwsCommands(), 'logs describe-log-groups'));
+  const deleted = runs.get(documented(documentedAwsCommands(), 'logs delete-log-group'));
+  const scheduled = runs.get(documented(documentedAwsCommands(), 'kms schedule-key-deletion'));
+
+  // Assess
+  expectSucceeded(noted);
+  expect(JSON.parse(noted.stdout)).toBe(keyArn);
+  expectSucceeded(deleted);
+  expect(deleted.stdout).toBe('');
+  expect(left).not.toContain(logGroupName);
+  expectSucceeded(scheduled);
+  const { KeyId, DeletionDate } = JSON.parse(scheduled.stdout) as {
+    KeyId: string;
+    DeletionDate: number | string;
+  };
+  expect(keyArn.endsWith(`/${KeyId}`)).toBe(true);
+  // The CLI prints a time as seconds since the epoch (1.x) or as ISO 8601 text (2.x).
+  const deletionMs = typeof DeletionDate === 'number' ? DeletionDate * 1000 : Date.parse(DeletionDate);
+  const days = (deletionMs - scheduledAt) / 86_400_000;
+  expect(days).toBeGreaterThanOrEqual(30 - 1 / 24);
+  expect(days).toBeLessThanOrEqual(30 + 1 / 24);
 });
 
 test('the runbook picks log lines by status ≥ 500, which are exactly the lines of deliveries not stored', () => {

@@ -45,15 +45,23 @@ const TIMEOUT_MS = 60_000;
  * `aws` as a shell function, so that every `aws` in the text, `$(aws …)` included, goes to the target.
  * `--endpoint-url` rather than `AWS_ENDPOINT_URL`, which CLIs before 1.29 / 2.13 ignore (Debian's is 2.9).
  */
-const PRELUDE = 'aws() { command aws --endpoint-url "$AWS_CLI_TARGET_ENDPOINT" "$@"; }\n';
+const PRELUDE = 'aws() { command "$AWS_CLI_PROGRAM" --endpoint-url "$AWS_CLI_TARGET_ENDPOINT" "$@"; }\n';
 
-/** Checks that `aws --version` runs, and returns what it says. */
+/** Where `requireAwsCli` leaves the program `aws` runs, for the test workers (not an `AWS_*` name). */
+const PROGRAM_VARIABLE = 'TEST_AWS_CLI_PROGRAM';
+
+/**
+ * Checks that `aws --version` runs, and returns what it says. Run once per test run (the global setup),
+ * it also finds the program `aws` runs, for every later `runAwsCli` of the run.
+ */
 export async function requireAwsCli(): Promise<string> {
+  const program = await awsProgram();
   try {
-    const { stdout, stderr } = await promisify(execFile)('aws', ['--version'], {
+    const { stdout, stderr } = await promisify(execFile)(program, ['--version'], {
       env: isolatedEnvironment('us-east-1'),
       timeout: TIMEOUT_MS,
     });
+    process.env[PROGRAM_VARIABLE] = program;
     // 1.x before 1.18 prints the version on stderr.
     return (stdout || stderr).trim();
   } catch (error) {
@@ -62,9 +70,29 @@ export async function requireAwsCli(): Promise<string> {
   }
 }
 
+/**
+ * The program `aws` on PATH runs. A pyenv shim (pip's CLI under pyenv) works out the Python version in bash
+ * on every call, about 0.4 s of CPU where the CLI itself takes about 1 s; `pyenv which` names the program
+ * behind it once. Anything else is run as `aws`.
+ */
+async function awsProgram(): Promise<string> {
+  const run = (file: string, args: string[]) =>
+    promisify(execFile)(file, args, { timeout: TIMEOUT_MS }).then(
+      ({ stdout }) => stdout.trim(),
+      () => '',
+    );
+  const onPath = await run('sh', ['-c', 'command -v aws']);
+  if (path.basename(path.dirname(onPath)) !== 'shims') return 'aws';
+  return (await run('pyenv', ['which', 'aws'])) || 'aws';
+}
+
 /** Runs `script`, shell text as the docs show it, with `sh` and the real `aws`; never rejects on exit codes. */
 export async function runAwsCli(script: string, target: AwsCliTarget): Promise<AwsCliRun> {
-  const env = { ...isolatedEnvironment(target.region), AWS_CLI_TARGET_ENDPOINT: target.endpoint };
+  const env = {
+    ...isolatedEnvironment(target.region),
+    AWS_CLI_PROGRAM: process.env[PROGRAM_VARIABLE] ?? 'aws',
+    AWS_CLI_TARGET_ENDPOINT: target.endpoint,
+  };
   const run = await new Promise<AwsCliRun>((resolve, reject) => {
     execFile(
       'sh',

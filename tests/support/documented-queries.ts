@@ -29,16 +29,38 @@ export function documentedStatements(): string[] {
 
 /**
  * Every shell line that runs `aws <service> <operation>` with options, in ```sh blocks (a line continued
- * with `\\` joined to the next) and inline code, each once; `aws` may follow `$(` (`export X=$(aws …)`).
- * Mentions without options (`aws kms schedule-key-deletion`) are not commands.
+ * with `\\` joined to the next, and a loop kept whole through its `done`) and inline code, each once; `aws`
+ * may follow `$(` (`export X=$(aws …)`, `until [ "$(aws …)" = … ]`). Mentions without options
+ * (`aws kms schedule-key-deletion`) are not commands.
  */
 export function documentedAwsCommands(): string[] {
   const text = documentation();
-  const fromBlocks = fencedBlocks(text, 'sh').flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n'));
+  const fromBlocks = fencedBlocks(text, 'sh').flatMap((block) =>
+    shellStatements(block.replace(/\\\n\s*/g, '').split('\n')),
+  );
   const commands = [...fromBlocks, ...inlineCode(text)]
     .map((line) => line.trim())
     .filter((line) => AWS_COMMAND.test(line));
   return [...new Set(commands)];
+}
+
+/** Lines as the shell reads statements: a loop (`until`, `while`, `for`) with its lines through `done`. */
+function shellStatements(lines: string[]): string[] {
+  const statements: string[] = [];
+  let loop: string[] | undefined;
+  for (const line of lines) {
+    if (loop === undefined && !/^\s*(until|while|for)\s/.test(line)) {
+      statements.push(line);
+      continue;
+    }
+    loop = [...(loop ?? []), line];
+    if (/(^|;|\s)done\s*$/.test(line)) {
+      statements.push(loop.join('\n'));
+      loop = undefined;
+    }
+  }
+  if (loop) throw new Error(`A loop in the docs without its done: ${loop.join('\n')}`);
+  return statements;
 }
 
 /** `aws <service> <operation> … --option`, at the start of a line or of a command substitution. */
