@@ -6,6 +6,7 @@ import { conditionHolds, evaluate } from '../support/cloudformation-values';
 import { sectionTableRows } from '../support/doc-table';
 import { runInFlight } from '../support/in-flight';
 import { packagedTemplate, type Template } from '../support/packaged-template';
+import { ENRICH } from '../support/stage-parameter-combinations';
 
 // AWS Control Tower's proactive controls, as AWS publishes them (cfn-guard rules), run over the template of
 // `serverless package --stage prod`. A control that fails must be listed in docs/deploying.md's table as an
@@ -106,7 +107,8 @@ let verdicts: Map<string, { control: Control; verdict: Verdict }>;
 let table: Map<string, string>;
 
 beforeAll(async () => {
-  const template = await packagedTemplate();
+  // With the enricher: the defaults and every resource enrich=true adds (queues, mappings, its role and log).
+  const template = await packagedTemplate(ENRICH);
   const dataFile = path.join(process.env.TEST_RUN_DIR ?? '', 'control-tower-template.json');
   await writeFile(dataFile, JSON.stringify(asTheHookSeesIt(template), null, 2));
   const present = new Set(Object.values(template.Resources).map((resource) => resource.Type));
