@@ -37,7 +37,8 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       globalSetup: '<rootDir>/tests/support/cfn-lint.global-setup.ts',
     },
-    engineProject('dynalite'),
+    // plus tests/dynalite: what needs an engine but not both (the benchmark's own engine is dynalite).
+    engineProject('dynalite', ['<rootDir>/tests/dynalite']),
     engineProject('dynamodb-local', ['<rootDir>/tests/dynamodb-local']),
     // Once, not per engine: a real deploy on moto's AWS emulator and the IAM policy simulations.
     {

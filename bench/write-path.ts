@@ -53,13 +53,14 @@ const ORDER: Side[] = ['handler', 'conditional', 'plain'];
  * `attribute_not_exists(callId)` condition that makes a webhook write-once) and once without the condition.
  * Blocks run in the order H C P, P C H, H C P … so that a machine slowing down or speeding up during the run
  * weighs on every side alike. Everything a sender would do (bodies, signatures, events) is prepared before
- * the clock starts.
+ * the clock starts. `block` is the events per block (a test of the counting needs only a few).
  */
 export async function measureWritePath(
   bench: HandlerTarget,
   events: number,
   concurrency: number,
   warmUpBlocks = WARM_UP_BLOCKS,
+  block = WRITE_PATH_BLOCK,
 ): Promise<WritePathLevel> {
   const store = bench.newStore();
   const handler = createCallStatusHandler({ env: bench.env, store });
@@ -92,14 +93,14 @@ export async function measureWritePath(
   };
 
   for (let warm = 0; warm < warmUpBlocks; warm += 1) {
-    for (const side of ORDER) await runBlock(side, WRITE_PATH_BLOCK, false);
+    for (const side of ORDER) await runBlock(side, block, false);
   }
   const elapsed: Record<Side, number> = { handler: 0, conditional: 0, plain: 0 };
   const rates: Record<Side, number[]> = { handler: [], conditional: [], plain: [] };
   const roundRatios: number[] = [];
   let done = 0;
   for (let round = 0; done < events; round += 1) {
-    const count = Math.min(WRITE_PATH_BLOCK, events - done);
+    const count = Math.min(block, events - done);
     const rate: Partial<Record<Side, number>> = {};
     for (const side of round % 2 === 0 ? ORDER : [...ORDER].reverse()) {
       const ms = await runBlock(side, count);

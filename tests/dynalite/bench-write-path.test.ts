@@ -1,9 +1,11 @@
 import type { HandlerTarget } from '../../bench/engine';
-import { measureWritePath, WRITE_PATH_BLOCK } from '../../bench/write-path';
+import { measureWritePath } from '../../bench/write-path';
 import { TEST_SECRET, testStore } from '../support/webhook';
 
 // The benchmark publishes each side's rate per block and each event's own time beside the ratio. Those
-// figures are only worth publishing if they cover exactly the timed events, block by block.
+// figures are only worth publishing if they cover exactly the timed events, block by block. The counting
+// does not depend on the engine or the block size: here on dynalite, the benchmark's engine, in blocks of a
+// few events (the benchmark's own are 250).
 
 const target: HandlerTarget = {
   env: {
@@ -14,12 +16,16 @@ const target: HandlerTarget = {
   newStore: testStore,
 };
 
+/** Events per block. */
+const BLOCK = 20;
+
 describe("the benchmark's write path", () => {
-  const events = WRITE_PATH_BLOCK + 50;
+  // A full block and a part block.
+  const events = BLOCK + 5;
 
   test('times every timed event of each side once, and none of the warm-up', async () => {
     // Prepare, Act: one warm-up block of each side, then a full block and a part block
-    const level = await measureWritePath(target, events, 1, 1);
+    const level = await measureWritePath(target, events, 1, 1, BLOCK);
 
     // Assess
     for (const side of ['handler', 'conditional', 'plain'] as const) {
@@ -31,7 +37,7 @@ describe("the benchmark's write path", () => {
 
   test("puts each side's overall rate within its slowest and fastest block, and orders each spread", async () => {
     // Prepare, Act
-    const level = await measureWritePath(target, events, 4, 0);
+    const level = await measureWritePath(target, events, 4, 0, BLOCK);
 
     // Assess
     const overall = {
