@@ -15,7 +15,7 @@ test('the emulator tests without moto_server fail the run with one line that say
       path.join(PROJECT_ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
       '--selectProjects',
       'emulator',
-      'tests/emulator/deployer-role.test.ts',
+      'tests/emulator/serverless-deploy.test.ts',
     ],
     { cwd: PROJECT_ROOT, env: { PATH: path.dirname(process.execPath), HOME: process.env.HOME } },
   ).then(

@@ -69,11 +69,32 @@ const CONTEXT_KEY_GAPS: Array<(lowerCaseKey: string) => boolean> = [
 ];
 
 /**
+ * Verdicts already given in this test file, by request and policies: the same request recurs often (the
+ * deployer's calls for every combination of stage parameters are mostly the same ones), and a verdict
+ * depends on nothing else.
+ */
+const verdicts = new Map<string, Promise<SimulatedVerdict>>();
+
+/**
  * The verdict of the identity `policies` (and the resource's own policy, such as a KMS key policy or a role's
  * trust policy) on `request`. `aws:ResourceAccount` is set to the resource's account, as AWS sets it on every
- * request.
+ * request. Each distinct request is simulated once per test file.
  */
-export async function simulate(
+export function simulate(
+  request: IamRequest,
+  policies: { identity: PolicyDocument[]; resource?: PolicyDocument },
+): Promise<SimulatedVerdict> {
+  const key = JSON.stringify([request, policies]);
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) {
+    verdict = simulateAnew(request, policies);
+    verdicts.set(key, verdict);
+  }
+  // A copy for each caller: none can change another's.
+  return verdict.then((given) => ({ ...given, unchecked: [...given.unchecked] }));
+}
+
+async function simulateAnew(
   request: IamRequest,
   policies: { identity: PolicyDocument[]; resource?: PolicyDocument },
 ): Promise<SimulatedVerdict> {

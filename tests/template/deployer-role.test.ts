@@ -12,7 +12,8 @@ import { STAGE_PARAMETER_COMBINATIONS } from '../support/stage-parameter-combina
 // The deployer role of deploy/deployer-role.yml, judged by an IAM policy simulator: what CloudFormation calls
 // with its credentials for every resource of the packaged templates (every documented combination of stage
 // parameters) is allowed; dangerous calls are refused; its trust policy lets in only a token of the named
-// repository and environment. The framework's own calls are recorded and judged in serverless-deploy.test.ts.
+// repository and environment. The framework's own calls are recorded and judged in
+// tests/emulator/serverless-deploy.test.ts.
 
 const SERVICE = 'freeclimb-call-records';
 const { 'AWS::AccountId': ACCOUNT, 'AWS::Region': REGION } = EXAMPLE_PSEUDO_PARAMETERS;
