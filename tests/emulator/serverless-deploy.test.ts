@@ -310,7 +310,7 @@ describe.each(VARIANTS)('stage $stage with [$params] on moto', ({ stage, params,
       // The enricher as moto holds it: all of it with enrich=true, none of it (no stream either) without.
       expect(await enricherAsDeployed(stack)).toEqual(enrich ? expectedEnricher(stack) : NO_ENRICHER);
       // moto 5.2.1 returns no Outputs for this stack (CallStatusWebhookUrl refers to the HTTP API it skipped);
-      // the outputs are checked on the packaged template (tests/integration/serverless-package.test.ts).
+      // the outputs are checked on the packaged template (tests/template/serverless-package.test.ts).
       expect(described.Stacks?.[0]?.StackStatus).toMatch(/^(CREATE|UPDATE)_COMPLETE$/);
       expect(described.Stacks?.[0]?.Outputs ?? []).toEqual([]);
     },
