@@ -114,6 +114,7 @@ describe('stream records become first jobs', () => {
     const records: StreamRecord[] = [
       { eventName: 'INSERT', dynamodb: { SequenceNumber: '7' } },
       { eventName: 'INSERT', dynamodb: { NewImage: { callId: { Q: 'x' } } } },
+      { eventName: 'INSERT' },
     ];
 
     // Act
@@ -127,6 +128,7 @@ describe('stream records become first jobs', () => {
         input: records[1],
         unreadable: "the stream record's NEW_IMAGE is unreadable: Unsupported type passed: Q",
       },
+      { id: 'record-2', input: records[2], unreadable: 'the stream record has no NEW_IMAGE' },
     ]);
   });
 

@@ -21,6 +21,7 @@ import {
 import type { CallRecord } from '../../lib/call-record';
 import { createMetrics } from '../../lib/delivery-metrics';
 import { AUTH_FAILED_METRIC } from '../../lib/enrichment';
+import { createSqsEnrichmentQueue } from '../../lib/enrichment-sqs-queue';
 import { withCapturedLogs } from '../support/captured-logs';
 import { testDocumentClient } from '../support/dynamodb';
 import { callResource, type FakeFreeClimb, startFakeFreeClimb } from '../support/fake-freeclimb';
@@ -104,10 +105,14 @@ async function queuesOfTest() {
         MessageAttributeNames: ['All'],
       }),
     );
+    // Every attribute moto holds, by name, so that one without a value still shows.
     return (received.Messages ?? []).map((message) => ({
       body: JSON.parse(message.Body as string),
       attributes: Object.fromEntries(
-        Object.entries(message.MessageAttributes ?? {}).map(([key, value]) => [key, value.StringValue]),
+        Object.entries(message.MessageAttributes ?? {}).map(([key, value]) => [
+          key,
+          value.StringValue ?? null,
+        ]),
       ),
     }));
   };
@@ -394,6 +399,109 @@ test('a poison record lands in the dead-letter queue with its reason, and the re
   });
   expect(fake.requestsFor(poison.callId)).toBe(0);
   expect(await queues.sentRetries()).toEqual([]);
+});
+
+test('a dead letter carries its job as JSON, and names the call only when the job does', async () => {
+  // Prepare: a retry of a job a day old (it gives up), and messages that are JSON but no job.
+  const queues = await queuesOfTest();
+  const { handle, clock } = enricher(queues, {}, 'SILENT', createMetrics());
+  const record = await storedWithCall({ status: 'ringing' });
+  const oldJob = {
+    callId: record.callId,
+    accountId: record.accountId,
+    attempt: 20,
+    firstTriedAt: '2026-01-14T09:31:00.000Z',
+    notFoundAnswers: 0,
+  };
+  clock.nowMs = START_MS;
+  const bodies = [JSON.stringify(oldJob), 'null', '{"callId":42}', '{"callId":""}'];
+
+  // Act
+  const result = await handle(sqsEvent(bodies, queues.retry), context);
+
+  // Assess
+  expect(result).toEqual({ batchItemFailures: [] });
+  const letters = await queues.deadLetters();
+  const byJob = new Map(letters.map((letter) => [JSON.stringify(letter.body.job), letter]));
+  expect(byJob.get(JSON.stringify(oldJob))?.attributes).toEqual({
+    reason: expect.stringMatching(/^Not enriched 24 h after the first attempt, in 20 attempts; the last: /),
+    callId: record.callId,
+  });
+  for (const job of [null, { callId: 42 }, { callId: '' }]) {
+    expect(byJob.get(JSON.stringify(job))?.attributes).toEqual({
+      reason: expect.stringMatching(/^the job is not valid: /),
+    });
+  }
+  expect(letters).toHaveLength(4);
+  expect(await readCall(store, record.callId)).toMatchObject({ enrichment: { attempts: 20 } });
+});
+
+describe('the SQS queue on its own', () => {
+  const job = {
+    callId: freshId('CA'),
+    accountId: freshId('AC'),
+    attempt: 2,
+    firstTriedAt: '2026-01-15T09:31:00.000Z',
+    notFoundAnswers: 0,
+  };
+
+  test('a retry is delayed by its backoff rounded up, within SQS’s 0 to 900 s', async () => {
+    // Prepare
+    const queues = await queuesOfTest();
+    const queue = createSqsEnrichmentQueue(queues.sqs, {
+      retryQueueUrl: queues.retry,
+      deadLetterQueueUrl: queues.deadLetter,
+    });
+
+    // Act
+    for (const delay of [29.2, 1800, -3]) await queue.retryLater(job, delay, `after ${delay}`);
+
+    // Assess
+    const sent = await queues.sentRetries();
+    expect(
+      sent.map((message) => [message.DelaySeconds, message.MessageAttributes?.reason?.StringValue]),
+    ).toEqual([
+      [30, 'after 29.2'],
+      [900, 'after 1800'],
+      [0, 'after -3'],
+    ]);
+    expect(sent.map((message) => JSON.parse(message.MessageBody))).toEqual([job, job, job]);
+  });
+
+  test('a long reason is cut to 1,000 characters in its attribute and kept whole in the body', async () => {
+    // Prepare
+    const queues = await queuesOfTest();
+    const queue = createSqsEnrichmentQueue(queues.sqs, {
+      retryQueueUrl: queues.retry,
+      deadLetterQueueUrl: queues.deadLetter,
+    });
+    const reason = `FreeClimb answered 500 ${'x'.repeat(1500)}`;
+
+    // Act
+    await queue.deadLetter(job, reason);
+
+    // Assess
+    const [letter] = await queues.deadLetters();
+    expect(letter?.body).toEqual({ reason, job });
+    expect(letter?.attributes).toEqual({ reason: reason.slice(0, 1000), callId: job.callId });
+  });
+
+  test('a send the invocation aborted rejects, so its item is reported', async () => {
+    // Prepare
+    const queues = await queuesOfTest();
+    const queue = createSqsEnrichmentQueue(
+      queues.sqs,
+      { retryQueueUrl: queues.retry, deadLetterQueueUrl: queues.deadLetter },
+      { abortSignal: AbortSignal.abort() },
+    );
+
+    // Act
+    const sent = queue.retryLater(job, 30, 'a retry');
+
+    // Assess
+    await expect(sent).rejects.toThrow(/abort/i);
+    expect(await queues.sentRetries()).toEqual([]);
+  });
 });
 
 test('a refused key is counted for the alarm and costs one request per record of the first batch, then one probe per pause', async () => {
