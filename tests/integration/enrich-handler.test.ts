@@ -436,6 +436,12 @@ test('a dead letter carries its job as JSON, and names the call only when the jo
   expect(await readCall(store, record.callId)).toMatchObject({ enrichment: { attempts: 20 } });
 });
 
+/** The SQS form of the enrichment queue on a test's queues. */
+function sqsQueueOf(queues: Queues, abortSignal?: AbortSignal) {
+  const urls = { retryQueueUrl: queues.retry, deadLetterQueueUrl: queues.deadLetter };
+  return createSqsEnrichmentQueue(queues.sqs, urls, { abortSignal });
+}
+
 describe('the SQS queue on its own', () => {
   const job = {
     callId: freshId('CA'),
@@ -448,10 +454,7 @@ describe('the SQS queue on its own', () => {
   test('a retry is delayed by its backoff rounded up, within SQS’s 0 to 900 s', async () => {
     // Prepare
     const queues = await queuesOfTest();
-    const queue = createSqsEnrichmentQueue(queues.sqs, {
-      retryQueueUrl: queues.retry,
-      deadLetterQueueUrl: queues.deadLetter,
-    });
+    const queue = sqsQueueOf(queues);
 
     // Act
     for (const delay of [29.2, 1800, -3]) await queue.retryLater(job, delay, `after ${delay}`);
@@ -471,10 +474,7 @@ describe('the SQS queue on its own', () => {
   test('a long reason is cut to 1,000 characters in its attribute and kept whole in the body', async () => {
     // Prepare
     const queues = await queuesOfTest();
-    const queue = createSqsEnrichmentQueue(queues.sqs, {
-      retryQueueUrl: queues.retry,
-      deadLetterQueueUrl: queues.deadLetter,
-    });
+    const queue = sqsQueueOf(queues);
     const reason = `FreeClimb answered 500 ${'x'.repeat(1500)}`;
 
     // Act
@@ -489,11 +489,7 @@ describe('the SQS queue on its own', () => {
   test('a send the invocation aborted rejects, so its item is reported', async () => {
     // Prepare
     const queues = await queuesOfTest();
-    const queue = createSqsEnrichmentQueue(
-      queues.sqs,
-      { retryQueueUrl: queues.retry, deadLetterQueueUrl: queues.deadLetter },
-      { abortSignal: AbortSignal.abort() },
-    );
+    const queue = sqsQueueOf(queues, AbortSignal.abort());
 
     // Act
     const sent = queue.retryLater(job, 30, 'a retry');

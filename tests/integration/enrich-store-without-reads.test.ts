@@ -27,53 +27,53 @@ function enricherStore(returnsItemOnConditionFailure: boolean) {
   return { store, sent: recordSentRequests(doc) };
 }
 
+/** The enricher's two writes. */
+const WRITES: Array<[string, (store: CallStore, callId: string) => Promise<string>]> = [
+  ['saveCallDetails', (store, callId) => saveCallDetails(store, callId, DETAILS)],
+  ['saveEnrichmentGaveUp', (store, callId) => saveEnrichmentGaveUp(store, callId, GAVE_UP)],
+];
+
 /** What an already enriched record reads as when the store may not read: the engine decides. */
 const ENRICHED_READS_AS = testEngine() === 'dynamodb-local' ? 'already-enriched' : 'gone';
 
-test.each([
-  ['saveCallDetails', (store: CallStore, callId: string) => saveCallDetails(store, callId, DETAILS)],
-  [
-    'saveEnrichmentGaveUp',
-    (store: CallStore, callId: string) => saveEnrichmentGaveUp(store, callId, GAVE_UP),
-  ],
-])('%s on an enriched record sends one UpdateItem and no read, and changes nothing', async (_name, write) => {
-  // Prepare
-  const record = await storeCall();
-  await saveCallDetails(testStore(), record.callId, DETAILS);
-  const before = await readCall(testStore(), record.callId);
-  const { store, sent } = enricherStore(true);
+test.each(WRITES)(
+  '%s on an enriched record sends one UpdateItem and no read, and changes nothing',
+  async (_name, write) => {
+    // Prepare
+    const record = await storeCall();
+    await saveCallDetails(testStore(), record.callId, DETAILS);
+    const before = await readCall(testStore(), record.callId);
+    const { store, sent } = enricherStore(true);
 
-  // Act
-  const outcome = await write(store, record.callId);
+    // Act
+    const outcome = await write(store, record.callId);
 
-  // Assess
-  expect(outcome).toBe(ENRICHED_READS_AS);
-  expect(sent.map((request) => request.operation)).toEqual(['UpdateItem']);
-  expect(await readCall(testStore(), record.callId)).toEqual(before);
-});
+    // Assess
+    expect(outcome).toBe(ENRICHED_READS_AS);
+    expect(sent.map((request) => request.operation)).toEqual(['UpdateItem']);
+    expect(await readCall(testStore(), record.callId)).toEqual(before);
+  },
+);
 
-test.each([
-  ['saveCallDetails', (store: CallStore, callId: string) => saveCallDetails(store, callId, DETAILS)],
-  [
-    'saveEnrichmentGaveUp',
-    (store: CallStore, callId: string) => saveEnrichmentGaveUp(store, callId, GAVE_UP),
-  ],
-])('%s on a deleted record is gone after one UpdateItem, and recreates nothing', async (_name, write) => {
-  // Prepare
-  const record = await storeCall();
-  await testDocumentClient().send(
-    new DeleteCommand({ TableName: testStore().callsTable, Key: { callId: record.callId } }),
-  );
-  const { store, sent } = enricherStore(true);
+test.each(WRITES)(
+  '%s on a deleted record is gone after one UpdateItem, and recreates nothing',
+  async (_name, write) => {
+    // Prepare
+    const record = await storeCall();
+    await testDocumentClient().send(
+      new DeleteCommand({ TableName: testStore().callsTable, Key: { callId: record.callId } }),
+    );
+    const { store, sent } = enricherStore(true);
 
-  // Act
-  const outcome = await write(store, record.callId);
+    // Act
+    const outcome = await write(store, record.callId);
 
-  // Assess
-  expect(outcome).toBe('gone');
-  expect(sent.map((request) => request.operation)).toEqual(['UpdateItem']);
-  expect(await readCall(testStore(), record.callId)).toBeUndefined();
-});
+    // Assess
+    expect(outcome).toBe('gone');
+    expect(sent.map((request) => request.operation)).toEqual(['UpdateItem']);
+    expect(await readCall(testStore(), record.callId)).toBeUndefined();
+  },
+);
 
 test('a new record is written with one UpdateItem either way', async () => {
   // Prepare
