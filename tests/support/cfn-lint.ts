@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 /**
@@ -59,8 +61,27 @@ export async function cfnLintVersion(): Promise<string> {
   return run.stdout.trim();
 }
 
-/** Every finding cfn-lint reports on `files`, in one run (its start-up costs seconds). */
+/**
+ * Every finding cfn-lint reports on `files`, in one run (its start-up costs seconds). Files with the same
+ * text (the stack's creation template is the same for every set of stage parameters) are linted once, and
+ * what is found in one is reported for each.
+ */
 export async function lintTemplates(files: string[]): Promise<CfnLintFinding[]> {
+  const sameText = new Map<string, string[]>();
+  for (const file of files) {
+    const hash = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+    sameText.set(hash, [...(sameText.get(hash) ?? []), file]);
+  }
+  const copiesOf = new Map([...sameText.values()].map((group) => [group[0] as string, group]));
+  const linted = await lintEach([...copiesOf.keys()]);
+  return linted.flatMap((finding) =>
+    (copiesOf.get(finding.Filename) ?? [finding.Filename]).map((file) => ({ ...finding, Filename: file })),
+  );
+}
+
+async function lintEach(files: string[]): Promise<CfnLintFinding[]> {
   const run = await cfnLint(['--format', 'json', '--', ...files]);
   try {
     return JSON.parse(run.stdout || '[]') as CfnLintFinding[];

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runInFlight } from './in-flight';
 import { linkedServiceDirectory, runServerless } from './serverless-cli';
 
 /**
@@ -17,6 +18,8 @@ export const CREATE_TEMPLATE_FILE = 'cloudformation-template-create-stack.json';
 /** ...and then updates it with this one, which holds everything else. */
 export const UPDATE_TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
 const WAIT_LIMIT_MS = 180_000;
+/** Packagings at a time: each is mostly one Node process's work, and the machine may have 2 cores. */
+const PACKAGINGS_IN_FLIGHT = 2;
 
 export interface Resource {
   Type: string;
@@ -103,6 +106,17 @@ export async function packagedDirectory(parameters: StageParameterSet): Promise<
     await waitFor(done, failed);
   }
   return packageDir;
+}
+
+/**
+ * The folders of every set in `sets`, in order, packaged {@link PACKAGINGS_IN_FLIGHT} at a time: a test file
+ * that needs several asks for all of them at once, rather than one after another as its tests reach them.
+ */
+export function packagedDirectories(sets: StageParameterSet[]): Promise<string[]> {
+  return runInFlight(
+    sets.map((parameters) => () => packagedDirectory(parameters)),
+    PACKAGINGS_IN_FLIGHT,
+  );
 }
 
 /** The update template of stage `prod` with `parameters` (serverless.yml's defaults when not given). */

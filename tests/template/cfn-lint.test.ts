@@ -3,9 +3,9 @@ import path from 'node:path';
 import { STAGE_PARAMETER_RULES } from '../../deploy/stage-parameters';
 import { type CfnLintFinding, lintTemplates } from '../support/cfn-lint';
 import { sectionTableRows } from '../support/doc-table';
-import { runInFlight } from '../support/in-flight';
 import {
   CREATE_TEMPLATE_FILE,
+  packagedDirectories,
   packagedDirectory,
   readTemplate,
   type Template,
@@ -21,8 +21,6 @@ import { ENRICH, STAGE_PARAMETER_COMBINATIONS } from '../support/stage-parameter
 
 const SILENCED_DOC = path.join('docs', 'deploying.md');
 const SILENCED_HEADING = "## Checks silenced in AWS's linter";
-// Two packagings at a time: each is a Node process with esbuild, and the machine has 2 cores.
-const PACKAGINGS_IN_FLIGHT = 2;
 
 interface Silence {
   resource: string;
@@ -53,10 +51,7 @@ let unsilencedFile: string;
 let fullTemplate: Template;
 
 beforeAll(async () => {
-  directories = await runInFlight(
-    STAGE_PARAMETER_COMBINATIONS.map((combination) => () => packagedDirectory(combination)),
-    PACKAGINGS_IN_FLIGHT,
-  );
+  directories = await packagedDirectories(STAGE_PARAMETER_COMBINATIONS);
   fullTemplate = await readTemplate(await packagedDirectory(ENRICH), UPDATE_TEMPLATE_FILE);
   unsilencedFile = path.join(process.env.TEST_RUN_DIR ?? '', 'unsilenced-update-stack.json');
   await writeFile(unsilencedFile, JSON.stringify(unsilenced(fullTemplate), null, 2));

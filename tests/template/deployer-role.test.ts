@@ -6,7 +6,7 @@ import { cloudFormationCalls } from '../support/iam-cloudformation-calls';
 import { DEPLOYER_TEMPLATE_PATH, type DeployerParameters, deployerRole } from '../support/iam-deployer-role';
 import { stackKeyPolicies } from '../support/iam-function-role';
 import { simulate } from '../support/iam-simulation';
-import { PACKAGE_STAGE, packagedTemplate } from '../support/packaged-template';
+import { PACKAGE_STAGE, packagedDirectories, packagedTemplate } from '../support/packaged-template';
 import { STAGE_PARAMETER_COMBINATIONS } from '../support/stage-parameter-combinations';
 
 // The deployer role of deploy/deployer-role.yml, judged by an IAM policy simulator: what CloudFormation calls
@@ -29,6 +29,11 @@ const BOOTSTRAP: DeployerParameters = {
 };
 const role = deployerRole(BOOTSTRAP);
 const arn = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
+
+beforeAll(async () => {
+  // Every combination at once, not one per test as each reaches its own.
+  await packagedDirectories(STAGE_PARAMETER_COMBINATIONS);
+}, 300_000);
 
 test('cfn-lint reports nothing on deploy/deployer-role.yml', async () => {
   // Act

@@ -1,7 +1,7 @@
 import { EXAMPLE_PSEUDO_PARAMETERS } from '../support/cloudformation-values';
 import { type FunctionRole, functionRole, simulateAsFunction } from '../support/iam-function-role';
 import type { IamVerdict } from '../support/iam-simulation';
-import { packagedTemplate, type Template } from '../support/packaged-template';
+import { packagedDirectories, packagedTemplate, type Template } from '../support/packaged-template';
 import { STAGE_PARAMETER_COMBINATIONS } from '../support/stage-parameter-combinations';
 
 // The function's own role, from the packaged template, judged by an IAM policy simulator one request at a time
@@ -381,6 +381,11 @@ afterAll(() => {
     ].join('\n'),
   );
 });
+
+beforeAll(async () => {
+  // The packagings judged, all at once rather than one per test.
+  await packagedDirectories(STAGE_PARAMETER_COMBINATIONS.filter(({ name }) => COMBINATIONS.includes(name)));
+}, 300_000);
 
 test.each(COMBINATIONS)(
   'with %s, the function’s role allows exactly what the handler, Lambda, CloudWatch Logs and SSM do for it',

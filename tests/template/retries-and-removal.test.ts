@@ -1,6 +1,7 @@
 import { conditionHolds } from '../support/cloudformation-values';
 import {
   CREATE_TEMPLATE_FILE,
+  packagedDirectories,
   packagedDirectory,
   readTemplate,
   type Template,
@@ -79,6 +80,8 @@ function dependenciesOf(template: Template, id: string): Set<string> {
 let full: Template;
 
 beforeAll(async () => {
+  // Every combination at once (the tests below read one each), not one per test as each reaches its own.
+  await packagedDirectories(STAGE_PARAMETER_COMBINATIONS);
   full = await readTemplate(await packagedDirectory(ENRICH), UPDATE_TEMPLATE_FILE);
 }, 300_000);
 

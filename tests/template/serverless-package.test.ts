@@ -3,6 +3,7 @@ import path from 'node:path';
 import { conditionHolds, evaluate } from '../support/cloudformation-values';
 import {
   PACKAGE_STAGE,
+  type PackageRun,
   packagedTemplate,
   type Resource,
   runServerlessPackage,
@@ -189,6 +190,31 @@ describe('outputs', () => {
 
 describe('stage parameters', () => {
   const SCRATCH = () => mkdtemp(path.join(process.env.TEST_RUN_DIR ?? '', 'package-'));
+  const OTHER_REGION_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  /** Packagings the checks refuse, one per test below. */
+  const REFUSED = {
+    retention: ['retentionDays=abc'],
+    everyBadOne: [
+      'signingSecretParameter=team/freeclimb-secret',
+      'logLevel=SILENT',
+      'alarmEmail=on-call',
+      'logRetentionDays=100',
+      'retentionDay=30',
+    ],
+    logKeyElsewhere: [`logKmsKeyArn=${OTHER_REGION_KEY}`],
+  };
+  let refusedRuns: Promise<Map<string, PackageRun>> | undefined;
+
+  /** The run of `serverless package` with REFUSED[name]; the first test to ask starts all of them at once. */
+  async function refusedRun(name: keyof typeof REFUSED): Promise<PackageRun> {
+    refusedRuns ??= Promise.all(
+      Object.entries(REFUSED).map(async ([key, params]) => {
+        const run = await runServerlessPackage('prod', params, await SCRATCH());
+        return [key, run] as const;
+      }),
+    ).then((runs) => new Map(runs));
+    return (await refusedRuns).get(name) as PackageRun;
+  }
 
   /** The ARN the role may read, as IAM sees it in account 123456789012, us-east-1. */
   function grantedParameterArn(packaged: Template): unknown {
@@ -203,11 +229,8 @@ describe('stage parameters', () => {
   }
 
   test('a retention the function would refuse stops packaging, naming the parameter and the allowed values', async () => {
-    // Prepare
-    const dir = await SCRATCH();
-
     // Act
-    const run = await runServerlessPackage('prod', ['retentionDays=abc'], dir);
+    const run = await refusedRun('retention');
 
     // Assess
     expect(run.exitCode).toBe(1);
@@ -218,18 +241,8 @@ describe('stage parameters', () => {
   }, 60_000);
 
   test('every bad stage parameter is named in one run, with what is allowed', async () => {
-    // Prepare
-    const dir = await SCRATCH();
-    const params = [
-      'signingSecretParameter=team/freeclimb-secret',
-      'logLevel=SILENT',
-      'alarmEmail=on-call',
-      'logRetentionDays=100',
-      'retentionDay=30',
-    ];
-
     // Act
-    const run = await runServerlessPackage('prod', params, dir);
+    const run = await refusedRun('everyBadOne');
 
     // Assess
     expect(run.exitCode).toBe(1);
@@ -247,17 +260,13 @@ describe('stage parameters', () => {
   }, 60_000);
 
   test("a log key in another region than the deploy's stops packaging, naming both regions", async () => {
-    // Prepare
-    const dir = await SCRATCH();
-    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-
     // Act
-    const run = await runServerlessPackage('prod', [`logKmsKeyArn=${keyArn}`], dir);
+    const run = await refusedRun('logKeyElsewhere');
 
     // Assess
     expect(run.exitCode).toBe(1);
     expect(run.output).toContain(
-      `Stage parameter "logKmsKeyArn" is "${keyArn}": the key is in eu-west-1, but the stack deploys to us-east-1, and CloudWatch Logs can only use a key in its own region.`,
+      `Stage parameter "logKmsKeyArn" is "${OTHER_REGION_KEY}": the key is in eu-west-1, but the stack deploys to us-east-1, and CloudWatch Logs can only use a key in its own region.`,
     );
     expect(run.template).toBeUndefined();
   }, 60_000);
