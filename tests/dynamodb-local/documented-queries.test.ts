@@ -29,7 +29,7 @@ import { DUMMY_CREDENTIALS } from '../../local/local-dynamodb';
 import type { ServiceDefinition } from '../../local/service-definition';
 import { cachedServiceDefinition } from '../../local/service-definition-cache';
 import { type AwsCliRun, type AwsCliTarget, runAwsCli } from '../support/aws-cli';
-import { copyOfCallsTable } from '../support/calls-table-copy';
+import { copyOfCallsTable, copyOfTable } from '../support/calls-table-copy';
 import { infoLogger, withCapturedLogs } from '../support/captured-logs';
 import { runRecords } from '../support/cli';
 import {
@@ -157,12 +157,24 @@ beforeAll(async () => {
   testCallsTable = testStage.environment.CALLS_TABLE as string;
   const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB as string;
   client = new DynamoDBClient({ endpoint, region: testStage.region, credentials: DUMMY_CREDENTIALS });
-  seeded = await storeACallWithTwoLegsAndARejection(testStage, endpoint);
+  // Tables of this file's own, holding only what it stores: a scan or a day's query of the shared tables
+  // would also read other test files' records, hostile ones included (a lone surrogate, which the CLI
+  // cannot print).
+  const [callsCopy, rejectedCopy] = await Promise.all(
+    ['CALLS_TABLE', 'REJECTED_TABLE'].map((variable) =>
+      copyOfTable(testStage.environment[variable] as string),
+    ),
+  );
+  const own = { CALLS_TABLE: callsCopy as string, REJECTED_TABLE: rejectedCopy as string };
+  seeded = await storeACallWithTwoLegsAndARejection(
+    { ...testStage, environment: { ...testStage.environment, ...own } },
+    endpoint,
+  );
   logged = await logFourRequests();
   const tableNames = new Map<string, string>();
   for (const other of [prodStage, local]) {
-    for (const variable of ['CALLS_TABLE', 'REJECTED_TABLE']) {
-      tableNames.set(other.environment[variable] as string, testStage.environment[variable] as string);
+    for (const variable of ['CALLS_TABLE', 'REJECTED_TABLE'] as const) {
+      tableNames.set(other.environment[variable] as string, own[variable]);
     }
   }
   onDynamoDbLocal = (text) => {

@@ -18,12 +18,25 @@ export interface CallsTableCopy {
 export async function copyOfCallsTable(
   options: { withoutIndex?: string; stream?: StreamSpecification } = {},
 ): Promise<CallsTableCopy> {
-  const { callsTable } = testTables();
+  const copy = await copyOfTable(testTables().callsTable, options);
+  const localTargetsDir = emptyLocalTargetsDir();
+  writeLocalTarget({ ...jestEngineTarget(), callsTable: copy }, localTargetsDir);
+  return { callsTable: copy, localTargetsDir };
+}
+
+/**
+ * Creates an empty table shaped exactly like the test engine's table `source` (the calls or the rejected
+ * table), named after it, and returns its name.
+ */
+export async function copyOfTable(
+  source: string,
+  options: { withoutIndex?: string; stream?: StreamSpecification } = {},
+): Promise<string> {
   const doc = testDocumentClient();
   try {
-    const { Table } = await doc.send(new DescribeTableCommand({ TableName: callsTable }));
-    if (Table === undefined) throw new Error(`${callsTable} is not in the test engine`);
-    const copy = `${callsTable}-${randomBytes(4).toString('hex')}`;
+    const { Table } = await doc.send(new DescribeTableCommand({ TableName: source }));
+    if (Table === undefined) throw new Error(`${source} is not in the test engine`);
+    const copy = `${source}-${randomBytes(4).toString('hex')}`;
     // As a table deployed before an index existed: without it, and without its key's definition.
     const indexes = (Table.GlobalSecondaryIndexes ?? []).filter(
       (index) => index.IndexName !== options.withoutIndex,
@@ -38,18 +51,20 @@ export async function copyOfCallsTable(
           keyNames.has(attribute.AttributeName),
         ),
         KeySchema: Table.KeySchema,
-        GlobalSecondaryIndexes: indexes.map((index) => ({
-          IndexName: index.IndexName,
-          KeySchema: index.KeySchema,
-          Projection: index.Projection,
-        })),
+        ...(indexes.length > 0
+          ? {
+              GlobalSecondaryIndexes: indexes.map((index) => ({
+                IndexName: index.IndexName,
+                KeySchema: index.KeySchema,
+                Projection: index.Projection,
+              })),
+            }
+          : {}),
         // The stream serverless.yml declares (the test engine's table is created without it).
         ...(options.stream ? { StreamSpecification: options.stream } : {}),
       }),
     );
-    const localTargetsDir = emptyLocalTargetsDir();
-    writeLocalTarget({ ...jestEngineTarget(), callsTable: copy }, localTargetsDir);
-    return { callsTable: copy, localTargetsDir };
+    return copy;
   } finally {
     doc.destroy();
   }
