@@ -25,6 +25,10 @@ const engineProject = (engine, ownRoots = []) => ({
 module.exports = {
   // A global option: jest ignores it inside a project.
   testTimeout: 30000,
+  // At least two workers: many files wait on a process of their own (an engine, moto, the framework, the AWS
+  // CLI, cfn-lint, a nested jest), and a second worker runs another file meanwhile. On 2 cores jest's
+  // default (cores - 1) is one, and each project took 1.4 to 2.4 times as long (docs/testing.md).
+  maxWorkers: Math.max(2, require('node:os').availableParallelism() - 1),
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   projects: [

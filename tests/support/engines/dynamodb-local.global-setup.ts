@@ -1,13 +1,15 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsCliMissingError, requireAwsCli } from '../aws-cli';
 import { startTestEngine } from '../global-setup';
 import { stopTestEngines } from '../test-engine';
 
 /**
- * How long a missing CLI waits for the engine's start to settle. A missing or too old Java fails that start
- * within a fraction of a second (the spawn fails, or the JVM exits at once); a working one takes seconds.
+ * How long a missing CLI waits for the engine's start to settle when there is a `java` on PATH: one too old
+ * exits within a fraction of a second, a working one takes seconds to answer.
  */
-const JAVA_VERDICT_MS = 1000;
+const JAVA_VERDICT_MS = 2000;
 
 /**
  * Global setup of the `dynamodb-local` project: starts the engine once for all its test files, and checks
@@ -29,7 +31,13 @@ export default async function globalSetup(): Promise<void> {
     if (!started.started) throw started.error;
     return;
   }
-  const verdict = await Promise.race([engine, sleep(JAVA_VERDICT_MS).then(() => undefined)]);
+  // Without a java on PATH the engine's start fails, whatever the machine's load: wait for it.
+  const javaOnPath = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .some((dir) => dir !== '' && existsSync(path.join(dir, 'java')));
+  const verdict = javaOnPath
+    ? await Promise.race([engine, sleep(JAVA_VERDICT_MS).then(() => undefined)])
+    : await engine;
   if (verdict?.started === false) throw verdict.error;
   if (verdict?.started) await stopTestEngines();
   // Jest prints a failed global setup's stack: the one line that says what to do.
