@@ -18,7 +18,8 @@ import {
 import { applyLocalEnvironment } from './local-environment';
 import { type HttpApiHandler, type LocalServer, startLocalServer } from './local-server';
 import { removeLocalTarget, writeLocalTarget } from './local-target';
-import { PROJECT_ROOT, readServiceDefinition, type ServiceDefinition } from './service-definition';
+import { PROJECT_ROOT, type ServiceDefinition } from './service-definition';
+import { cachedServiceDefinition } from './service-definition-cache';
 import { localEnricherConfig, type StreamEnricher, startStreamEnricher } from './stream-enricher';
 
 /**
@@ -41,9 +42,10 @@ class StartError extends Error {}
 async function main(): Promise<void> {
   const settings = readSettings();
   if (settings.dataDir) mkdirSync(settings.dataDir, { recursive: true });
-  // DynamoDB Local takes seconds to start, and so does `serverless print`: both at once.
+  // DynamoDB Local takes seconds to start, and so does `serverless print` (read once per change of
+  // serverless.yml, then from its cache): both at once.
   const [definitionRead, engineStart] = await Promise.allSettled([
-    readServiceDefinition(STAGE),
+    cachedServiceDefinition(STAGE),
     startLocalEngine({
       engine: settings.engine,
       port: settings.dynamodbPort,
