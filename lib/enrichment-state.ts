@@ -52,11 +52,7 @@ async function batchGet(
 ): Promise<EnrichmentState[]> {
   const items: EnrichmentState[] = [];
   let pending: Array<Record<string, unknown>> = keys;
-  for (let tries = 0; pending.length > 0; tries += 1) {
-    if (tries === UNPROCESSED_TRIES) {
-      throw new Error(`DynamoDB left ${pending.length} keys unread after ${UNPROCESSED_TRIES} tries`);
-    }
-    if (tries > 0) await new Promise((resolve) => setTimeout(resolve, FIRST_PAUSE_MS * 2 ** (tries - 1)));
+  for (let tries = 1; ; tries += 1) {
     const result = await store.doc.send(
       new BatchGetCommand({
         RequestItems: {
@@ -74,8 +70,12 @@ async function batchGet(
     );
     items.push(...((result.Responses?.[store.callsTable] ?? []) as EnrichmentState[]));
     pending = result.UnprocessedKeys?.[store.callsTable]?.Keys ?? [];
+    if (pending.length === 0) return items;
+    if (tries === UNPROCESSED_TRIES) {
+      throw new Error(`DynamoDB left ${pending.length} keys unread after ${UNPROCESSED_TRIES} tries`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, FIRST_PAUSE_MS * 2 ** (tries - 1)));
   }
-  return items;
 }
 
 /** BatchGetItem requests a listing keeps in flight while it goes on reading the index. */
@@ -91,32 +91,32 @@ export async function* withEnrichmentStates<T extends { callId: string }>(
   entries: AsyncIterable<T>,
   options: StoreOptions = {},
 ): AsyncGenerator<[T, EnrichmentState | undefined]> {
-  const inFlight: Array<{ batch: T[]; states: Promise<Map<string, EnrichmentState>> }> = [];
+  const inFlight: Array<Promise<Array<[T, EnrichmentState | undefined]>>> = [];
   const start = (batch: T[]) => {
-    const states = readEnrichmentStates(
+    const pairs = readEnrichmentStates(
       store,
       batch.map((entry) => entry.callId),
       options,
+    ).then((states) =>
+      batch.map((entry): [T, EnrichmentState | undefined] => [entry, states.get(entry.callId)]),
     );
     // Awaited in order below; until then a failure must not count as unhandled.
-    states.catch(() => undefined);
-    inFlight.push({ batch, states });
+    pairs.catch(() => undefined);
+    inFlight.push(pairs);
   };
-  async function* oldest(): AsyncGenerator<[T, EnrichmentState | undefined]> {
-    const next = inFlight.shift();
-    if (next === undefined) return;
-    const states = await next.states;
-    for (const entry of next.batch) yield [entry, states.get(entry.callId)];
-  }
   let batch: T[] = [];
   for await (const entry of entries) {
     batch.push(entry);
     if (batch.length === BATCH_GET_LIMIT) {
       start(batch);
       batch = [];
-      if (inFlight.length === READ_AHEAD) yield* oldest();
+      // The oldest read is awaited only once the next ones are sent.
+      if (inFlight.length === READ_AHEAD) {
+        for (const oldest of inFlight.splice(0, 1)) yield* await oldest;
+      }
     }
   }
-  if (batch.length > 0) start(batch);
-  while (inFlight.length > 0) yield* oldest();
+  // The last batch, perhaps empty: reading no ids sends no request.
+  start(batch);
+  for (const pairs of inFlight) yield* await pairs;
 }

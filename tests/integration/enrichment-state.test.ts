@@ -79,6 +79,60 @@ describe('readEnrichmentStates', () => {
     });
   });
 
+  test('exactly 100 ids are one request, and no ids no request', async () => {
+    // Prepare
+    const ids = await putRecords(BATCH_GET_LIMIT);
+    const doc = createDocumentClient();
+    const sent = recordSentRequests(doc);
+
+    // Act
+    const states = await readEnrichmentStates({ ...store, doc }, ids);
+    const none = await readEnrichmentStates({ ...store, doc }, []);
+
+    // Assess
+    expect(states.size).toBe(BATCH_GET_LIMIT);
+    expect(none.size).toBe(0);
+    expect(sent).toHaveLength(1);
+  });
+
+  test('an answer without UnprocessedKeys (the API leaves it optional) is a whole answer', async () => {
+    // Prepare
+    const ids = await putRecords(5);
+    const doc = createDocumentClient();
+    const sent = recordSentRequests(doc);
+    doc.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        delete (result.output as { UnprocessedKeys?: unknown }).UnprocessedKeys;
+        return result;
+      },
+      { step: 'initialize', name: 'omitUnprocessedKeys' },
+    );
+
+    // Act
+    const states = await readEnrichmentStates({ ...store, doc }, ids);
+
+    // Assess
+    expect([...states.keys()].sort()).toEqual([...ids].sort());
+    expect(sent).toHaveLength(1);
+  });
+
+  test('an aborted read stops with the abort', async () => {
+    // Prepare
+    const ids = await putRecords(2);
+    const doc = createDocumentClient();
+    const abort = new AbortController();
+    abort.abort();
+
+    // Act
+    const failure = await readEnrichmentStates({ ...store, doc }, ids, { abortSignal: abort.signal }).catch(
+      (error: Error) => error,
+    );
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'AbortError' });
+  });
+
   test('keys the engine leaves unprocessed are asked again until read', async () => {
     // Prepare: the first answer moves all but one item into UnprocessedKeys, as a throttled table does.
     const ids = await putRecords(30);
@@ -112,12 +166,14 @@ describe('readEnrichmentStates', () => {
     expect([...states.keys()].sort()).toEqual([...ids].sort());
   });
 
-  test('a table that never processes the keys fails after its tries, naming how many were left', async () => {
+  test('a table that never processes the keys is asked 8 times, pausing twice as long each time, then fails naming how many were left', async () => {
     // Prepare
     const ids = await putRecords(3);
     const doc = createDocumentClient();
+    const askedAt: number[] = [];
     doc.middlewareStack.add(
       (next) => async (args) => {
+        askedAt.push(performance.now());
         const result = await next(args);
         const output = result.output as Record<string, unknown>;
         output.Responses = { [store.callsTable]: [] };
@@ -132,6 +188,12 @@ describe('readEnrichmentStates', () => {
 
     // Assess
     expect(String(failure)).toContain('DynamoDB left 3 keys unread after 8 tries');
+    expect(askedAt).toHaveLength(8);
+    // Pauses of at least 50, 100, … 3,200 ms (a timer fires no earlier than asked, to the millisecond).
+    const pauses = askedAt.slice(1).map((at, index) => at - (askedAt[index] as number));
+    pauses.forEach((pause, index) => {
+      expect(pause).toBeGreaterThanOrEqual(50 * 2 ** index - 1);
+    });
   }, 30_000);
 });
 
@@ -142,6 +204,7 @@ describe('withEnrichmentStates', () => {
     const gone = freshId('CA');
     const entries = [...ids.slice(0, 5), gone, ...ids.slice(5)];
     const doc = createDocumentClient();
+    const sent = recordSentRequests(doc);
     let inFlight = 0;
     let mostInFlight = 0;
     doc.middlewareStack.add(
@@ -170,6 +233,7 @@ describe('withEnrichmentStates', () => {
     expect(pairs.every(([entry, state]) => state === undefined || state.callId === entry.callId)).toBe(true);
     expect(mostInFlight).toBeGreaterThan(1);
     expect(mostInFlight).toBeLessThanOrEqual(READ_AHEAD);
+    expect(sent).toHaveLength(Math.ceil(entries.length / BATCH_GET_LIMIT));
   });
 
   test('no entries, no request', async () => {
@@ -197,14 +261,22 @@ describe('withEnrichmentStates', () => {
       { step: 'finalizeRequest', name: 'engineGone' },
     );
 
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+
     // Act
     const failure = await (async () => {
       for await (const _pair of withEnrichmentStates({ ...store, doc }, asEntries(ids))) {
         // reading
       }
     })().catch((error: Error) => error);
+    // Node reports an unhandled rejection once the microtasks after it have run.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    process.off('unhandledRejection', onUnhandled);
 
     // Assess
     expect(String(failure)).toContain('the engine is gone');
+    expect(unhandled).toEqual([]);
   });
 });
