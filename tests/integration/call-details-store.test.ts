@@ -3,7 +3,12 @@ import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient } from '../../lib/aws-clients';
 import type { CallDetails } from '../../lib/call-details';
-import { type CallStore, saveCallDetails, saveEnrichmentGaveUp } from '../../lib/call-store';
+import {
+  type CallStore,
+  type StoreOptions,
+  saveCallDetails,
+  saveEnrichmentGaveUp,
+} from '../../lib/call-store';
 import { onConditionFailure } from '../support/condition-failure';
 import { testDocumentClient } from '../support/dynamodb';
 import { recordSentRequests } from '../support/engine-requests';
@@ -78,31 +83,6 @@ describe('saveCallDetails', () => {
     // Assess
     expect(outcome).toBe('already-enriched');
     expect(await readCall(store, record.callId)).toEqual({ ...record, details: DETAILS });
-  });
-
-  test('never recreates a deleted record', async () => {
-    // Prepare
-    const record = await storeCall();
-    await deleteRecord(record.callId);
-
-    // Act
-    const outcome = await saveCallDetails(store, record.callId, DETAILS);
-
-    // Assess
-    expect(outcome).toBe('gone');
-    expect(await readCall(store, record.callId)).toBeUndefined();
-  });
-
-  test('never creates a record for a call id the table never had', async () => {
-    // Prepare
-    const callId = freshId('CA');
-
-    // Act
-    const outcome = await saveCallDetails(store, callId, DETAILS);
-
-    // Assess
-    expect(outcome).toBe('gone');
-    expect(await readCall(store, callId)).toBeUndefined();
   });
 
   test('without the stored item on the condition failure (as dynalite answers), a consistent read tells "already enriched"', async () => {
@@ -204,19 +184,6 @@ describe('saveEnrichmentGaveUp', () => {
     expect(await readCall(store, record.callId)).toEqual({ ...record, details: DETAILS });
   });
 
-  test('never recreates a deleted record', async () => {
-    // Prepare
-    const record = await storeCall();
-    await deleteRecord(record.callId);
-
-    // Act
-    const outcome = await saveEnrichmentGaveUp(store, record.callId, GAVE_UP);
-
-    // Assess
-    expect(outcome).toBe('gone');
-    expect(await readCall(store, record.callId)).toBeUndefined();
-  });
-
   test('a later give-up replaces the earlier note; details stored afterwards remove it', async () => {
     // Prepare
     const record = await storeCall();
@@ -236,46 +203,64 @@ describe('saveEnrichmentGaveUp', () => {
   });
 });
 
-test.each<[string, (options: { abortSignal: AbortSignal }) => Promise<unknown>]>([
-  ['saveCallDetails', (options) => saveCallDetails(store, freshId('CA'), DETAILS, options)],
-  ['saveEnrichmentGaveUp', (options) => saveEnrichmentGaveUp(store, freshId('CA'), GAVE_UP, options)],
-])('%s gives up as soon as its abort signal has fired', async (_name, call) => {
-  // Prepare
-  const controller = new AbortController();
-  controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-
-  // Act
-  const failure = await call({ abortSignal: controller.signal }).then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-
-  // Assess
-  expect(failure).toMatchObject({ name: 'AbortError' });
-});
-
-test.each<[string, (store: CallStore, options: { abortSignal: AbortSignal }) => Promise<unknown>]>([
-  ['saveCallDetails', (recording, options) => saveCallDetails(recording, freshId('CA'), DETAILS, options)],
+/** Both enrichment writes, each with its value: they share one condition (the record exists, without details). */
+const BOTH_WRITES: Array<
+  [string, (target: CallStore, callId: string, options?: StoreOptions) => Promise<string>]
+> = [
+  ['saveCallDetails', (target, callId, options) => saveCallDetails(target, callId, DETAILS, options)],
   [
     'saveEnrichmentGaveUp',
-    (recording, options) => saveEnrichmentGaveUp(recording, freshId('CA'), GAVE_UP, options),
+    (target, callId, options) => saveEnrichmentGaveUp(target, callId, GAVE_UP, options),
   ],
-])('%s passes its abort signal to the read after a condition failure', async (_name, save) => {
-  // Prepare: the condition fails for real (no record); the signal fires before the read that follows.
-  const { store: recording, doc, sent } = recordingStore();
-  const controller = new AbortController();
-  onConditionFailure(doc, (error) => {
-    delete error.Item;
-    controller.abort();
-  });
+];
+
+test.each(BOTH_WRITES)('%s never recreates a deleted record', async (_name, write) => {
+  // Prepare
+  const record = await storeCall();
+  await deleteRecord(record.callId);
 
   // Act
-  const failure = await save(recording, { abortSignal: controller.signal }).then(
-    () => undefined,
-    (error: unknown) => error,
-  );
+  const outcome = await write(store, record.callId);
 
   // Assess
-  expect(failure).toMatchObject({ name: 'AbortError' });
-  expect(sent.map((request) => request.operation)).toEqual(['UpdateItem', 'GetItem']);
+  expect(outcome).toBe('gone');
+  expect(await readCall(store, record.callId)).toBeUndefined();
 });
+
+test.each(BOTH_WRITES)(
+  '%s never creates a record for a call id the table never had',
+  async (_name, write) => {
+    // Prepare
+    const callId = freshId('CA');
+
+    // Act
+    const outcome = await write(store, callId);
+
+    // Assess
+    expect(outcome).toBe('gone');
+    expect(await readCall(store, callId)).toBeUndefined();
+  },
+);
+
+test.each(BOTH_WRITES)(
+  '%s passes its abort signal to the read after a condition failure',
+  async (_name, write) => {
+    // Prepare: the condition fails for real (no record); the signal fires before the read that follows.
+    const { store: recording, doc, sent } = recordingStore();
+    const controller = new AbortController();
+    onConditionFailure(doc, (error) => {
+      delete error.Item;
+      controller.abort();
+    });
+
+    // Act
+    const failure = await write(recording, freshId('CA'), { abortSignal: controller.signal }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'AbortError' });
+    expect(sent.map((request) => request.operation)).toEqual(['UpdateItem', 'GetItem']);
+  },
+);

@@ -11,7 +11,9 @@ import {
   listLegs,
   listRejectedDeliveries,
   markRejectedDeliveryReplayed,
+  saveCallDetails,
   saveCallRecord,
+  saveEnrichmentGaveUp,
   saveRejectedDelivery,
   scanRejectedDeliveries,
 } from '../../lib/call-store';
@@ -19,6 +21,7 @@ import { toRejectedDelivery } from '../../lib/rejected-delivery';
 import { onConditionFailure } from '../support/condition-failure';
 import { testDocumentClient } from '../support/dynamodb';
 import { recordSentRequests } from '../support/engine-requests';
+import { DEFAULT_CALL_DETAILS } from '../support/fake-freeclimb';
 import { bodyFixture, clockAt, readCall, testStore, withFreshIds } from '../support/webhook';
 
 // What the store really sends to the engine, captured by SDK middleware next to the transport: the engine's
@@ -244,6 +247,26 @@ describe('what the store sends', () => {
 
   test.each<[string, (options: { abortSignal: AbortSignal }) => Promise<unknown>]>([
     ['saveCallRecord', (options) => saveCallRecord(store, newRecord(), options)],
+    [
+      'saveCallDetails',
+      (options) =>
+        saveCallDetails(
+          store,
+          'CA0000000000000000000000000000000000000000',
+          { ...DEFAULT_CALL_DETAILS, enrichedAt: '2026-01-15T09:31:00.000Z' },
+          options,
+        ),
+    ],
+    [
+      'saveEnrichmentGaveUp',
+      (options) =>
+        saveEnrichmentGaveUp(
+          store,
+          'CA0000000000000000000000000000000000000000',
+          { gaveUpAt: '2026-01-16T09:31:00.000Z', reason: 'FreeClimb does not know this call', attempts: 3 },
+          options,
+        ),
+    ],
     ['getCall', (options) => getCall(store, 'CA0000000000000000000000000000000000000000', options)],
     ['listLegs', (options) => listLegs(store, 'CA0000000000000000000000000000000000000000', options)],
     [
