@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type StartFailure, startServerProcess } from '../../local/server-process';
 import { freePort } from './free-port';
 
 /**
@@ -41,65 +39,33 @@ const READY_TIMEOUT_MS = 30_000;
  */
 export async function startMotoServer(environment: Record<string, string> = {}): Promise<MotoServer> {
   const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...environment },
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  // A jest worker that exits without closing must not leave a server behind.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
   const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilReady(child, endpoint, () => output);
-  } catch (error) {
-    process.off('exit', killOnExit);
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return {
-    endpoint,
-    close: async () => {
-      process.off('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exit = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exit;
-    },
-  };
+  const server = await startServerProcess({
+    command: 'moto_server',
+    args: ['-H', '127.0.0.1', '-p', String(port)],
+    env: { ...process.env, ...environment },
+    probe: { url: `${endpoint}/moto-api/`, method: 'GET' },
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    startError: (failure) => startError(failure, endpoint),
+  });
+  return { endpoint, close: server.close };
 }
 
-async function waitUntilReady(child: ChildProcess, endpoint: string, output: () => string): Promise<void> {
-  let exited: number | string | null | undefined;
-  let spawnError: NodeJS.ErrnoException | undefined;
-  child.once('exit', (code, signal) => {
-    exited = signal ?? code;
-  });
-  child.once('error', (error: NodeJS.ErrnoException) => {
-    spawnError = error;
-  });
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (spawnError?.code === 'ENOENT') throw new MotoServerMissingError({ cause: spawnError });
-    if (spawnError) throw new MotoServerStartError(`moto_server could not be started: ${spawnError.message}`);
-    // 127: a shim (pyenv) whose interpreter has no moto_server.
-    if (exited === 127) throw new MotoServerMissingError({ cause: new Error(output().trim()) });
-    if (exited !== undefined) {
-      throw new MotoServerStartError(`moto_server exited (${exited}) before answering:\n${output().trim()}`);
-    }
-    try {
-      await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
-      return;
-    } catch {
-      await sleep(100);
-    }
+/** No `moto_server` to run is MotoServerMissingError; anything else carries the server's output. */
+function startError(failure: StartFailure, endpoint: string): Error {
+  switch (failure.kind) {
+    case 'spawn':
+      if (failure.error.code === 'ENOENT') return new MotoServerMissingError({ cause: failure.error });
+      return new MotoServerStartError(`moto_server could not be started: ${failure.error.message}`);
+    case 'exit':
+      // 127: a shim (pyenv) whose interpreter has no moto_server.
+      if (failure.code === 127) return new MotoServerMissingError({ cause: new Error(failure.output) });
+      return new MotoServerStartError(
+        `moto_server exited (${failure.signal ?? failure.code}) before answering:\n${failure.output}`,
+      );
+    case 'timeout':
+      return new MotoServerStartError(
+        `moto_server did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s:\n${failure.output}`,
+      );
   }
-  throw new MotoServerStartError(
-    `moto_server did not answer on ${endpoint} within 30 s:\n${output().trim()}`,
-  );
 }
