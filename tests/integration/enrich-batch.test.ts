@@ -1,5 +1,4 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { createAuthPause } from '../../lib/auth-pause';
 import type { CallRecord } from '../../lib/call-record';
 import type { EnrichmentDependencies } from '../../lib/enrichment';
 import {
@@ -13,6 +12,7 @@ import {
   streamItems,
 } from '../../lib/enrichment-batch';
 import type { EnrichmentJob } from '../../lib/enrichment-job';
+import { ENRICHMENT_START_MS, testEnricher } from '../support/enricher';
 import { callResource, type FakeFreeClimb, startFakeFreeClimb } from '../support/fake-freeclimb';
 import { storeCall } from '../support/stored-calls';
 import { freshId, readCall, testStore } from '../support/webhook';
@@ -24,7 +24,6 @@ import { freshId, readCall, testStore } from '../support/webhook';
 
 const API_KEY = 'fc_test_key_batch_5e6f708192a3b4c5d6e7f8091a2b3c4d';
 const TIMEOUT_MS = 400;
-const START_MS = Date.UTC(2026, 0, 15, 9, 31, 0);
 
 const store = testStore();
 let fake: FakeFreeClimb;
@@ -54,16 +53,9 @@ function recordingQueue(refuse: { retry?: Set<string>; deadLetter?: boolean } = 
   return { queue, retries, deadLetters };
 }
 
+/** A container's enricher against this file's fake and the test engine, its clock standing still. */
 function deps(change: Partial<EnrichmentDependencies> = {}): EnrichmentDependencies {
-  return {
-    store,
-    api: { baseUrl: fake.url, timeoutMs: TIMEOUT_MS },
-    apiKey: async () => API_KEY,
-    policy: { baseSeconds: 30, maxSeconds: 900, giveUpAfterMs: 24 * 3_600_000, notFoundAttempts: 3 },
-    pause: createAuthPause(300_000),
-    now: () => START_MS,
-    ...change,
-  };
+  return testEnricher({ fake, store, timeoutMs: TIMEOUT_MS }, change).deps;
 }
 
 /** A stream record as DynamoDB Streams delivers a new item (NEW_IMAGE). */
@@ -98,7 +90,7 @@ describe('stream records become first jobs', () => {
     ];
 
     // Act
-    const items = streamItems(records, START_MS);
+    const items = streamItems(records, ENRICHMENT_START_MS);
 
     // Assess
     expect(items).toEqual([
@@ -118,7 +110,7 @@ describe('stream records become first jobs', () => {
     ];
 
     // Act
-    const items = streamItems(records, START_MS);
+    const items = streamItems(records, ENRICHMENT_START_MS);
 
     // Assess
     expect(items).toEqual([
@@ -159,7 +151,7 @@ describe('runEnrichmentBatch', () => {
     const { queue, retries, deadLetters } = recordingQueue();
     const items = streamItems(
       [insertOf(completed, '1'), insertOf(ringing, '2'), insertOf(unknown, '3')],
-      START_MS,
+      ENRICHMENT_START_MS,
     );
 
     // Act
@@ -202,7 +194,7 @@ describe('runEnrichmentBatch', () => {
     const { queue, retries } = recordingQueue();
     const items = streamItems(
       [...records, fast].map((record, index) => insertOf(record, String(index))),
-      START_MS,
+      ENRICHMENT_START_MS,
     );
 
     // Act
@@ -262,7 +254,7 @@ describe('runEnrichmentBatch', () => {
     const refused = await storedWithCall({ status: 'inProgress' });
     const queued = await storedWithCall({ status: 'inProgress' });
     const { queue, retries } = recordingQueue({ retry: new Set([refused.callId]) });
-    const items = streamItems([insertOf(refused, '10'), insertOf(queued, '11')], START_MS);
+    const items = streamItems([insertOf(refused, '10'), insertOf(queued, '11')], ENRICHMENT_START_MS);
 
     // Act
     const results = await runEnrichmentBatch(deps(), queue, items);
@@ -319,7 +311,7 @@ describe('runEnrichmentBatch', () => {
       },
       settle: () => undefined,
     };
-    const items = streamItems([insertOf(record, '5')], START_MS);
+    const items = streamItems([insertOf(record, '5')], ENRICHMENT_START_MS);
 
     // Act
     const results = await runEnrichmentBatch(deps({ pause: broken }), queue, items);

@@ -1,17 +1,17 @@
 import { inspect } from 'node:util';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { createAuthPause } from '../../lib/auth-pause';
 import { createDocumentClient } from '../../lib/aws-clients';
 import type { CallRecord } from '../../lib/call-record';
-import {
-  type EnrichmentDependencies,
-  type EnrichmentOutcome,
-  enrichCall,
-  type RetryPolicy,
-} from '../../lib/enrichment';
+import { type EnrichmentDependencies, type EnrichmentOutcome, enrichCall } from '../../lib/enrichment';
 import { type EnrichmentJob, firstJob } from '../../lib/enrichment-job';
 import { testDocumentClient } from '../support/dynamodb';
 import { refuseRequests } from '../support/engine-requests';
+import {
+  DEFAULT_AUTH_PAUSE_MS,
+  DEFAULT_RETRY_POLICY,
+  ENRICHMENT_START_MS,
+  testEnricher,
+} from '../support/enricher';
 import {
   callResource,
   DEFAULT_CALL_DETAILS,
@@ -26,14 +26,6 @@ import { readCall, testStore } from '../support/webhook';
 
 const API_KEY = 'fc_test_key_0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const TIMEOUT_MS = 300;
-const POLICY: RetryPolicy = {
-  baseSeconds: 30,
-  maxSeconds: 900,
-  giveUpAfterMs: 24 * 3_600_000,
-  notFoundAttempts: 3,
-};
-const PAUSE_MS = 5 * 60 * 1000;
-const START_MS = Date.UTC(2026, 0, 15, 9, 31, 0);
 
 const store = testStore();
 let fake: FakeFreeClimb;
@@ -46,21 +38,9 @@ afterAll(async () => {
   await fake.close();
 });
 
-/** A container's enricher: its own pause, a clock the test moves, and the auth failures it counted. */
+/** A container's enricher against this file's fake and the test engine (see {@link testEnricher}). */
 function enricher(change: Partial<EnrichmentDependencies> = {}) {
-  const clock = { nowMs: START_MS };
-  const authFailures: number[] = [];
-  const deps: EnrichmentDependencies = {
-    store,
-    api: { baseUrl: fake.url, timeoutMs: TIMEOUT_MS },
-    apiKey: async () => API_KEY,
-    policy: POLICY,
-    pause: createAuthPause(PAUSE_MS),
-    now: () => clock.nowMs,
-    onAuthFailure: (status) => authFailures.push(status),
-    ...change,
-  };
-  return { deps, clock, authFailures };
+  return testEnricher({ fake, store, timeoutMs: TIMEOUT_MS }, change);
 }
 
 /** A record stored by the real webhook handler, and FreeClimb's Call resource for it. */
@@ -69,7 +49,7 @@ async function recordWithCall(
 ): Promise<{ record: CallRecord; job: unknown }> {
   const record = await storeCall();
   fake.setCall(callResource(record.callId, record.accountId, options));
-  return { record, job: firstJob(record, START_MS) };
+  return { record, job: firstJob(record, ENRICHMENT_START_MS) };
 }
 
 /** Runs a job's retries as the retry queue would, moving the clock by each delay, until it is done. */
@@ -210,7 +190,7 @@ describe('enrichCall', () => {
 
     // Act
     const outcomes = await runUntilDone(enrich, job, () => {
-      if (enrich.clock.nowMs - START_MS >= 3_600_000) fake.heal(record.callId);
+      if (enrich.clock.nowMs - ENRICHMENT_START_MS >= 3_600_000) fake.heal(record.callId);
     });
 
     // Assess: waits 30, 60, …, 480 s, then 900 s: back after the 9th request, at 1 h 3 min.
@@ -245,7 +225,7 @@ describe('enrichCall', () => {
     const enrich = enricher();
 
     // Act
-    const outcomes = await runUntilDone(enrich, firstJob(record, START_MS));
+    const outcomes = await runUntilDone(enrich, firstJob(record, ENRICHMENT_START_MS));
 
     // Assess
     const reason = 'FreeClimb does not know this call (404 on 3 attempts)';
@@ -341,7 +321,7 @@ describe('enrichCall', () => {
       });
       await enrichCall(enrich.deps, calls[0]?.job);
       storedKey = API_KEY;
-      enrich.clock.nowMs += PAUSE_MS;
+      enrich.clock.nowMs += DEFAULT_AUTH_PAUSE_MS;
 
       // Act
       const outcomes = await Promise.all(calls.map(({ job }) => enrichCall(enrich.deps, job)));
@@ -360,7 +340,7 @@ describe('enrichCall', () => {
       const enrich = enricher({ apiKey: async () => apiKey });
       await enrichCall(enrich.deps, calls[0]?.job);
       apiKey = API_KEY;
-      enrich.clock.nowMs += PAUSE_MS;
+      enrich.clock.nowMs += DEFAULT_AUTH_PAUSE_MS;
       return {
         calls,
         enrich,
@@ -515,7 +495,7 @@ describe('enrichCall', () => {
       callId: record.callId,
       accountId: record.accountId,
       attempt: 90,
-      firstTriedAt: new Date(START_MS - POLICY.giveUpAfterMs).toISOString(),
+      firstTriedAt: new Date(ENRICHMENT_START_MS - DEFAULT_RETRY_POLICY.giveUpAfterMs).toISOString(),
       notFoundAnswers: 0,
     };
 
@@ -570,7 +550,7 @@ describe('enrichCall', () => {
     test('a record without an account id is marked with the reason', async () => {
       // Prepare
       const record = await storeCall();
-      const job = firstJob({ callId: record.callId }, START_MS);
+      const job = firstJob({ callId: record.callId }, ENRICHMENT_START_MS);
       const before = fake.requests.length;
 
       // Act
@@ -632,7 +612,7 @@ describe('enrichCall', () => {
       abortSignal: controller.signal,
       now: () => {
         if (fake.requestsFor(record.callId) > 0) controller.abort();
-        return START_MS;
+        return ENRICHMENT_START_MS;
       },
     });
     const attempt = givingUp ? { ...(job as object), attempt: 3, notFoundAnswers: 2 } : job;
