@@ -210,6 +210,14 @@ function sqsEvent(bodies: string[], queueUrl: string): SQSEvent {
   };
 }
 
+/** What the handler sent to the retry queue, as Lambda delivers it once the messages' delay is over. */
+function redelivered(sent: SentMessage[], queues: Queues): SQSEvent {
+  return sqsEvent(
+    sent.map((message) => message.MessageBody),
+    queues.retry,
+  );
+}
+
 async function storedWithCall(options: Parameters<typeof callResource>[2] = {}): Promise<CallRecord> {
   const record = await storeCall();
   fake.setCall(callResource(record.callId, record.accountId, options));
@@ -332,13 +340,7 @@ test('FreeClimb down for an hour, then back: nothing lost, one request per recor
       delays.push(delay);
       clock.nowMs += delay * 1000;
       if (clock.nowMs - START_MS >= 3_600_000) fake.heal();
-      result = await handle(
-        sqsEvent(
-          sent.map((message) => message.MessageBody),
-          queues.retry,
-        ),
-        context,
-      );
+      result = await handle(redelivered(sent, queues), context);
     }
   });
 
@@ -511,22 +513,10 @@ test('a refused key is counted for the alarm and costs one request per record of
     await handle(streamEvent(records), context);
     const first = await queues.sentRetries();
     clock.nowMs += 60_000;
-    await handle(
-      sqsEvent(
-        first.map((message) => message.MessageBody),
-        queues.retry,
-      ),
-      context,
-    );
+    await handle(redelivered(first, queues), context);
     const paused = await queues.sentRetries();
     clock.nowMs += 300_000;
-    await handle(
-      sqsEvent(
-        paused.map((message) => message.MessageBody),
-        queues.retry,
-      ),
-      context,
-    );
+    await handle(redelivered(paused, queues), context);
     return [first, paused, await queues.sentRetries()];
   });
 
