@@ -3,6 +3,23 @@ import { createAuthPause } from '../../lib/auth-pause';
 const PAUSE_MS = 5 * 60 * 1000;
 const START_MS = Date.UTC(2026, 0, 15, 9, 0, 0);
 
+/** A pause whose first request FreeClimb refused at START_MS. */
+function refusedOnce(pauseMs = PAUSE_MS) {
+  const pause = createAuthPause(pauseMs);
+  const first = pause.admit(START_MS);
+  if (!first.go) throw new Error('the first request must go');
+  pause.settle(first, 'refused', START_MS);
+  return pause;
+}
+
+/** Such a pause once it is over, with the one probe it let out still out. */
+function probing() {
+  const pause = refusedOnce();
+  const probe = pause.admit(START_MS + PAUSE_MS);
+  if (!probe.go) throw new Error('the probe must go');
+  return { pause, probe };
+}
+
 describe('createAuthPause', () => {
   test('lets every request go while FreeClimb has not refused the key, none of them a probe', () => {
     // Prepare
@@ -20,10 +37,7 @@ describe('createAuthPause', () => {
 
   test('after a refusal, sends nothing until the pause is over, saying how long is left', () => {
     // Prepare
-    const pause = createAuthPause(PAUSE_MS);
-    const first = pause.admit(START_MS);
-    if (!first.go) throw new Error('the first request must go');
-    pause.settle(first, 'refused', START_MS);
+    const pause = refusedOnce();
 
     // Act
     const atOnce = pause.admit(START_MS);
@@ -38,12 +52,7 @@ describe('createAuthPause', () => {
 
   test('while the probe is out, the others keep waiting; an accepted key ends the pause', () => {
     // Prepare
-    const pause = createAuthPause(PAUSE_MS);
-    const first = pause.admit(START_MS);
-    if (!first.go) throw new Error('the first request must go');
-    pause.settle(first, 'refused', START_MS);
-    const probe = pause.admit(START_MS + PAUSE_MS);
-    if (!probe.go) throw new Error('the probe must go');
+    const { pause, probe } = probing();
 
     // Act
     const duringProbe = pause.admit(START_MS + PAUSE_MS + 10);
@@ -57,12 +66,7 @@ describe('createAuthPause', () => {
 
   test('a probe refused again starts a new pause from its answer', () => {
     // Prepare
-    const pause = createAuthPause(PAUSE_MS);
-    const first = pause.admit(START_MS);
-    if (!first.go) throw new Error('the first request must go');
-    pause.settle(first, 'refused', START_MS);
-    const probe = pause.admit(START_MS + PAUSE_MS);
-    if (!probe.go) throw new Error('the probe must go');
+    const { pause, probe } = probing();
 
     // Act
     pause.settle(probe, 'refused', START_MS + PAUSE_MS + 100);
@@ -74,12 +78,7 @@ describe('createAuthPause', () => {
 
   test('a probe that learnt nothing (a 503, no key) lets the next request probe again', () => {
     // Prepare
-    const pause = createAuthPause(PAUSE_MS);
-    const first = pause.admit(START_MS);
-    if (!first.go) throw new Error('the first request must go');
-    pause.settle(first, 'refused', START_MS);
-    const probe = pause.admit(START_MS + PAUSE_MS);
-    if (!probe.go) throw new Error('the probe must go');
+    const { pause, probe } = probing();
 
     // Act
     pause.settle(probe, 'unknown', START_MS + PAUSE_MS + 1);
@@ -109,10 +108,7 @@ describe('createAuthPause', () => {
 
   test('with no pause, a refusal still lets only one probe out at a time', () => {
     // Prepare
-    const pause = createAuthPause(0);
-    const first = pause.admit(START_MS);
-    if (!first.go) throw new Error('the first request must go');
-    pause.settle(first, 'refused', START_MS);
+    const pause = refusedOnce(0);
 
     // Act
     const probe = pause.admit(START_MS);
