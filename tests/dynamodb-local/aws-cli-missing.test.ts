@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../../local/service-definition';
 import { AWS_CLI_MISSING_MESSAGE } from '../support/aws-cli';
+import { runJestWithPath } from '../support/nested-jest';
 
 // The DynamoDB Local project runs the documentation's aws commands with the real AWS CLI: without it, the
 // run stops with one line saying how to install it; it is never skipped. Run with a PATH that holds only
@@ -25,22 +23,10 @@ function pathWithNodeAndJavaOnly(): string {
 
 test('the DynamoDB Local tests without the AWS CLI fail the run with one line that says how to install it', async () => {
   // Prepare
-  const env = { PATH: pathWithNodeAndJavaOnly(), HOME: process.env.HOME };
+  const nodeAndJavaOnly = pathWithNodeAndJavaOnly();
 
   // Act
-  const run = await promisify(execFile)(
-    process.execPath,
-    [
-      path.join(PROJECT_ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
-      'tests/dynamodb-local/tables.test.ts',
-      '--selectProjects',
-      'dynamodb-local',
-    ],
-    { cwd: PROJECT_ROOT, env },
-  ).then(
-    () => ({ code: 0, stderr: '' }),
-    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
-  );
+  const run = await runJestWithPath('tests/dynamodb-local/tables.test.ts', 'dynamodb-local', nodeAndJavaOnly);
 
   // Assess
   expect(run.code).toBe(1);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { JAVA_MISSING_MESSAGE } from '../../local/dynamodb-local';
 import { PROJECT_ROOT } from '../../local/service-definition';
+import { runJestWithPath } from '../support/nested-jest';
 
 // Whatever needs DynamoDB Local stops with one line saying how to install Java; it is never skipped.
 // Run with a PATH that holds only the Node that runs these tests: no java on it.
@@ -39,12 +40,7 @@ test('npm start -- --engine dynamodb-local without Java stops with one line that
 
 test('the DynamoDB Local tests without Java fail the run with the same one line, not a skip', async () => {
   // Act
-  const run = await runWithoutJava([
-    path.join(PROJECT_ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
-    '--selectProjects',
-    'dynamodb-local',
-    'tests/dynamodb-local/tables.test.ts',
-  ]);
+  const run = await runJestWithPath('tests/dynamodb-local/tables.test.ts', 'dynamodb-local', NODE_ONLY_PATH);
 
   // Assess
   expect(run.code).toBe(1);
