@@ -5,7 +5,7 @@ import {
   type CreateTableCommandInput,
   DeleteTableCommand,
 } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../lib/aws-clients';
 import { type CallLogCost, readCallLog } from '../lib/call-log';
 import {
@@ -17,6 +17,7 @@ import {
 import type { ServiceDefinition } from '../local/service-definition';
 import { BrokenBenchmarkError } from './broken-benchmark-error';
 import { measureCallLogWriteUnits, type WriteUnits } from './call-log-write-units';
+import { BATCH_WRITE_LIMIT, callsTableOf, putBatch } from './scratch-tables';
 import { callRecordOf, freshBody } from './workload';
 
 /**
@@ -49,7 +50,6 @@ const HOUR_MS = 3_600_000;
 const SPREAD_DAYS = 30;
 /** Calls in the hour: the same in both tables. */
 const CALLS_IN_HOUR = 300;
-const BATCH = 25;
 const PARALLEL_BATCHES = 8;
 
 /** Loads N records, measures, loads 9·N more outside the hour, measures again; removes its table after. */
@@ -100,26 +100,17 @@ async function load(doc: DynamoDBDocumentClient, table: string, from: number, to
     return at >= HOUR_START_MS ? at + HOUR_MS : at;
   };
   const pending: Array<Promise<void>> = [];
-  for (let start = from; start < to; start += BATCH) {
+  for (let start = from; start < to; start += BATCH_WRITE_LIMIT) {
     const items = [];
-    for (let index = start; index < Math.min(start + BATCH, to); index += 1) {
+    for (let index = start; index < Math.min(start + BATCH_WRITE_LIMIT, to); index += 1) {
       const at =
         index < CALLS_IN_HOUR ? HOUR_START_MS + Math.floor((index * HOUR_MS) / CALLS_IN_HOUR) : outside();
-      items.push({ PutRequest: { Item: callRecordOf(freshBody(index), at) } });
+      items.push(callRecordOf(freshBody(index), at));
     }
-    pending.push(writeBatch(doc, table, items));
+    pending.push(putBatch(doc, table, items));
     if (pending.length >= PARALLEL_BATCHES) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);
-}
-
-async function writeBatch(doc: DynamoDBDocumentClient, table: string, items: unknown[]): Promise<void> {
-  let unprocessed = items;
-  for (let attempt = 0; unprocessed.length > 0; attempt += 1) {
-    if (attempt > 10) throw new BrokenBenchmarkError('the engine keeps refusing part of a BatchWrite');
-    const result = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: unprocessed as never } }));
-    unprocessed = result.UnprocessedItems?.[table] ?? [];
-  }
 }
 
 async function readHour(doc: DynamoDBDocumentClient, table: string, records: number): Promise<CallLogReads> {
@@ -196,10 +187,7 @@ export async function measureCallLog(
   records: number,
   progress: (step: string) => void,
 ): Promise<CallLogBench> {
-  const callsTable = definition.tables.find(
-    (table) => table.create.TableName === definition.environment.CALLS_TABLE,
-  )?.create;
-  if (callsTable === undefined) throw new BrokenBenchmarkError('serverless.yml defines no calls table');
+  const callsTable = callsTableOf(definition);
   progress(`call log: starting ${ENGINE_LABELS[CALL_LOG_ENGINE]}`);
   const engine = await startLocalDynamoDb({
     engine: CALL_LOG_ENGINE,

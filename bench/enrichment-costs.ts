@@ -6,7 +6,7 @@ import {
   type CreateTableCommandInput,
   DeleteTableCommand,
 } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../lib/aws-clients';
 import type { CallDetails } from '../lib/call-details';
 import { type CallLogCost, readCallLog } from '../lib/call-log';
@@ -21,6 +21,7 @@ import {
 } from '../local/local-dynamodb';
 import type { ServiceDefinition } from '../local/service-definition';
 import { BrokenBenchmarkError } from './broken-benchmark-error';
+import { BATCH_WRITE_LIMIT, callsTableOf, putBatch } from './scratch-tables';
 import { callRecordOf, freshBody } from './workload';
 
 /**
@@ -71,7 +72,6 @@ const DETAILS: CallDetails = {
   enrichedAt: '2026-11-20T14:00:52.000Z',
 };
 const WINDOW_START_MS = Date.UTC(2026, 10, 20, 14);
-const BATCH = 25;
 const ENGINE: LocalEngine = 'dynamodb-local';
 
 /** Starts the emulator, measures on scratch tables made from serverless.yml's calls table, stops it. */
@@ -80,10 +80,7 @@ export async function measureEnrichmentCosts(
   rows: number,
   progress: (step: string) => void,
 ): Promise<EnrichmentCosts> {
-  const callsTable = definition.tables.find(
-    (table) => table.create.TableName === definition.environment.CALLS_TABLE,
-  )?.create;
-  if (callsTable === undefined) throw new BrokenBenchmarkError('serverless.yml defines no calls table');
+  const callsTable = callsTableOf(definition);
   progress(`enrichment: starting ${ENGINE_LABELS[ENGINE]}`);
   const engine = await startLocalDynamoDb({ engine: ENGINE, port: 0, tables: [], region: definition.region });
   const doc = createDocumentClient({
@@ -205,13 +202,8 @@ async function loadEnriched(doc: DynamoDBDocumentClient, table: string, rows: nu
 }
 
 async function writeAll(doc: DynamoDBDocumentClient, table: string, items: object[]): Promise<void> {
-  for (let start = 0; start < items.length; start += BATCH) {
-    let pending: unknown[] = items.slice(start, start + BATCH).map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt > 10) throw new BrokenBenchmarkError('the engine keeps refusing part of a BatchWrite');
-      const result = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending as never } }));
-      pending = result.UnprocessedItems?.[table] ?? [];
-    }
+  for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
+    await putBatch(doc, table, items.slice(start, start + BATCH_WRITE_LIMIT));
   }
 }
 
