@@ -15,7 +15,8 @@ const JAVA_VERDICT_MS = 2000;
  * Global setup of the `dynamodb-local` project: starts the engine once for all its test files, and checks
  * meanwhile that the AWS CLI its documentation tests run is there. A missing Java is reported first. A
  * missing CLI does not wait for the engine to finish starting: the JVM still starting is killed when jest
- * exits (local/dynamodb-local.ts), which saves the run seconds of CPU for nothing.
+ * exits (local/server-process.ts, which local/dynamodb-local.ts starts it with), which saves the run
+ * seconds of CPU for nothing.
  */
 export default async function globalSetup(): Promise<void> {
   const engine = startTestEngine('dynamodb-local').then(
