@@ -245,7 +245,12 @@ export async function startFakeFreeClimb(options: FakeOptions): Promise<FakeFree
 
     let failure = takeFailure(callId);
     if (failure !== undefined && 'delayMs' in failure) {
-      await sleep(failure.delayMs);
+      // The wait ends with the connection (a client that gave up, or the fake closing): no timer outlives it
+      // to keep a test's process from exiting.
+      const gone = new AbortController();
+      response.once('close', () => gone.abort());
+      const waited = await sleep(failure.delayMs, true, { signal: gone.signal }).catch(() => false);
+      if (!waited) return;
       failure = undefined;
     }
     if (failure !== undefined) {
