@@ -13,6 +13,7 @@ import { type EnricherConfig, loadEnricherConfig } from '../lib/enricher-config'
 import { AUTH_FAILED_METRIC, type EnrichmentDependencies } from '../lib/enrichment';
 import {
   type BatchItem,
+  type BatchOptions,
   failedItemIds,
   type ItemResult,
   queueItems,
@@ -51,12 +52,14 @@ export interface EnrichCallOptions {
 
 /**
  * Time kept back from the Lambda timeout for the handover to the queues after the attempts: one SQS send at
- * its worst (every attempt timing out, with the back-off between them). Attempts still running then are
- * aborted and retried later.
+ * its worst (every attempt timing out, with the back-off between them), and 2 s for the log lines and the
+ * metrics after it. Attempts still running then are aborted and retried later. An invocation that timed out
+ * would be delivered again whole, and a retry already handed over would then start a second chain.
  */
 export const HANDOVER_MARGIN_MS =
   AWS_CALL_BUDGET.maxAttempts * (AWS_CALL_BUDGET.connectionTimeoutMs + AWS_CALL_BUDGET.requestTimeoutMs) +
-  AWS_CALL_BUDGET.maxBackoffMs;
+  AWS_CALL_BUDGET.maxBackoffMs +
+  2000;
 
 /** The metric each handover counts in (the `EnrichmentAuthFailed` alarm's metric is counted per refusal). */
 export const HANDOVER_METRICS: Record<ItemResult['handover'], string> = {
@@ -88,7 +91,7 @@ export function createEnrichCallHandler(options: EnrichCallOptions = {}): Enrich
   } catch (error) {
     logger.error('Invalid configuration: no record is enriched, each is left to its trigger', { error });
     return async (event) => {
-      const items = itemsOf(event, now());
+      const { items } = batchOf(event, now());
       logger.error('Not configured: every item is reported for its trigger to deliver again', {
         items: items.length,
       });
@@ -114,12 +117,12 @@ export function createEnrichCallHandler(options: EnrichCallOptions = {}): Enrich
     now,
     logger,
   );
-  const sqs = options.sqs ?? createSqsClient();
+  const queue = createSqsEnrichmentQueue(options.sqs ?? createSqsClient(), urls);
   // One per container: a refused key pauses every job this container runs.
   const pause = createAuthPause(config.authPauseMs);
 
   return async (event, context) => {
-    const items = itemsOf(event, now());
+    const { items, redeliversFromFirstFailure } = batchOf(event, now());
     const attempts = AbortSignal.timeout(
       Math.max(context.getRemainingTimeInMillis() - HANDOVER_MARGIN_MS, 1),
     );
@@ -139,21 +142,29 @@ export function createEnrichCallHandler(options: EnrichCallOptions = {}): Enrich
         metrics.addMetric(AUTH_FAILED_METRIC, MetricUnit.Count, 1);
       },
     };
-    const results = await runEnrichmentBatch(deps, createSqsEnrichmentQueue(sqs, urls), items);
+    const results = await runEnrichmentBatch(deps, queue, items, { redeliversFromFirstFailure });
     for (const result of results) logResult(logger, result);
     countHandovers(metrics, results);
     return { batchItemFailures: failedItemIds(results).map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
 
-/** The batch items of either trigger; an event of neither kind has none (it names no item to report). */
-function itemsOf(event: EnrichCallEvent, nowMs: number): BatchItem[] {
+/**
+ * The batch items of either trigger, and how it delivers them again: a stream from the first reported
+ * record on, SQS each reported message. An event of neither kind has none (it names no item to report).
+ */
+function batchOf(event: EnrichCallEvent, nowMs: number): { items: BatchItem[] } & BatchOptions {
   const records = (event as { Records?: unknown }).Records;
-  if (!Array.isArray(records) || records.length === 0) return [];
+  if (!Array.isArray(records) || records.length === 0) return { items: [] };
   const source = (records[0] as { eventSource?: unknown }).eventSource;
-  if (source === 'aws:dynamodb') return streamItems((event as DynamoDBStreamEvent).Records, nowMs);
-  if (source === 'aws:sqs') return queueItems((event as SQSEvent).Records);
-  return [];
+  if (source === 'aws:dynamodb') {
+    return {
+      items: streamItems((event as DynamoDBStreamEvent).Records, nowMs),
+      redeliversFromFirstFailure: true,
+    };
+  }
+  if (source === 'aws:sqs') return { items: queueItems((event as SQSEvent).Records) };
+  return { items: [] };
 }
 
 function queueUrl(env: Env, name: string, what: string): string {

@@ -87,20 +87,47 @@ export function queueItems(messages: readonly QueueMessage[]): BatchItem[] {
   return messages.map((message) => ({ id: message.messageId, input: message.body }));
 }
 
+/** How the trigger delivers a batch again when items of it are reported. */
+export interface BatchOptions {
+  /**
+   * A DynamoDB stream delivers again every record from the first one reported on, the ones after it too;
+   * SQS delivers only the messages reported. When `true`, an item's retry or dead letter is handed over only
+   * once every item before it was: after the first item not handed over, the later ones that still need a
+   * handover are left to that delivery, so none of them starts a second chain of retries.
+   */
+  redeliversFromFirstFailure?: boolean;
+}
+
 /**
  * Attempts every item of a batch at the same time and hands each outcome over: a retry to
  * `queue.retryLater` with its delay, a give-up (or an unreadable record) to `queue.deadLetter` with its
- * reason. Nothing waits for another item: each attempt is bounded by the API's short timeout and the store's
- * own budget, so one slow call holds up its batch for one timeout at most, never its shard or queue for
- * longer. Per-shard order does not matter: each record is enriched on its own, once (the write is
- * conditional). Never rejects; the results say which items were not handed over ({@link failedItemIds}).
+ * reason. No attempt waits for another: each is bounded by the API's short timeout and the store's own
+ * budget, so one slow call holds up its batch for one timeout at most, never its shard or queue for longer.
+ * The record is enriched on its own, once (the write is conditional), so per-shard order matters only for
+ * the handovers ({@link BatchOptions}). Never rejects; the results say which items were not handed over
+ * ({@link failedItemIds}).
  */
 export async function runEnrichmentBatch(
   deps: EnrichmentDependencies,
   queue: EnrichmentQueue,
   items: readonly BatchItem[],
+  options: BatchOptions = {},
 ): Promise<ItemResult[]> {
-  return Promise.all(items.map((item) => runItem(deps, queue, item)));
+  const attempts = items.map((item) => attempt(deps, item));
+  if (!options.redeliversFromFirstFailure) {
+    return Promise.all(attempts.map(async (attempted) => handOver(queue, await attempted)));
+  }
+  const results: ItemResult[] = [];
+  let firstFailed: string | undefined;
+  for (const attempted of attempts) {
+    const result =
+      firstFailed === undefined
+        ? await handOver(queue, await attempted)
+        : leftToRedelivery(await attempted, firstFailed);
+    if (result.handover === 'failed') firstFailed ??= result.id;
+    results.push(result);
+  }
+  return results;
 }
 
 /**
@@ -111,35 +138,58 @@ export function failedItemIds(results: readonly ItemResult[]): string[] {
   return results.filter((result) => result.handover === 'failed').map((result) => result.id);
 }
 
-async function runItem(
-  deps: EnrichmentDependencies,
-  queue: EnrichmentQueue,
-  item: BatchItem,
-): Promise<ItemResult> {
-  const { id } = item;
-  if (item.unreadable !== undefined) {
-    return deadLetter(queue, item, item.unreadable);
-  }
-  let outcome: EnrichmentOutcome;
+/** An item's attempt: its outcome, or why there is none (an unreadable record, or a bug in the attempt). */
+type Attempted =
+  | { item: BatchItem; outcome: EnrichmentOutcome }
+  | { item: BatchItem; unreadable: string }
+  | { item: BatchItem; error: unknown };
+
+async function attempt(deps: EnrichmentDependencies, item: BatchItem): Promise<Attempted> {
+  if (item.unreadable !== undefined) return { item, unreadable: item.unreadable };
   try {
-    outcome = await enrichCall(deps, item.input);
+    return { item, outcome: await enrichCall(deps, item.input) };
   } catch (error) {
     // enrichCall answers every failure it knows with an outcome: this is a bug, and the trigger tries again.
-    return { id, handover: 'failed', error };
+    return { item, error };
   }
+}
+
+async function handOver(queue: EnrichmentQueue, attempted: Attempted): Promise<ItemResult> {
+  const { item } = attempted;
+  if ('error' in attempted) return { id: item.id, handover: 'failed', error: attempted.error };
+  if ('unreadable' in attempted) return deadLetter(queue, item, attempted.unreadable);
+  const { outcome } = attempted;
   switch (outcome.kind) {
     case 'retry':
       try {
         await queue.retryLater(outcome.next, outcome.afterSeconds, outcome.reason);
-        return { id, handover: 'retry-queued', outcome };
+        return { id: item.id, handover: 'retry-queued', outcome };
       } catch (error) {
-        return { id, handover: 'failed', outcome, error };
+        return { id: item.id, handover: 'failed', outcome, error };
       }
     case 'gave-up':
       return { ...(await deadLetter(queue, item, outcome.reason)), outcome };
     default:
-      return { id, handover: 'done', outcome };
+      return { id: item.id, handover: 'done', outcome };
   }
+}
+
+/**
+ * An item after one that was not handed over, on a trigger that delivers it again anyway: a finished one
+ * stays done (delivered again, it finds its record enriched), one that needs a handover is not given one.
+ */
+function leftToRedelivery(attempted: Attempted, firstFailed: string): ItemResult {
+  const outcome = 'outcome' in attempted ? attempted.outcome : undefined;
+  const { id } = attempted.item;
+  if (outcome !== undefined && outcome.kind !== 'retry' && outcome.kind !== 'gave-up') {
+    return { id, handover: 'done', outcome };
+  }
+  return {
+    id,
+    handover: 'failed',
+    ...(outcome === undefined ? {} : { outcome }),
+    reason: `left to the trigger's next delivery, which starts at ${firstFailed}, not handed over`,
+  };
 }
 
 async function deadLetter(queue: EnrichmentQueue, item: BatchItem, reason: string): Promise<ItemResult> {

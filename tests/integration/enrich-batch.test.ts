@@ -249,7 +249,7 @@ describe('runEnrichmentBatch', () => {
     expect(failedItemIds(results)).toEqual([]);
   });
 
-  test('an item whose retry cannot be queued is reported, the others are not', async () => {
+  test('from SQS (each message delivered again on its own), an item whose retry cannot be queued is reported, the others are handed over', async () => {
     // Prepare
     const refused = await storedWithCall({ status: 'inProgress' });
     const queued = await storedWithCall({ status: 'inProgress' });
@@ -269,6 +269,88 @@ describe('runEnrichmentBatch', () => {
     expect(byId(results).get('11')?.handover).toBe('retry-queued');
     expect(retries.map((retry) => retry.job.callId)).toEqual([queued.callId]);
     expect(failedItemIds(results)).toEqual(['10']);
+  });
+
+  test('from a stream (delivered again from the first reported record on), nothing after a failed handover is handed over', async () => {
+    // Prepare
+    const refused = await storedWithCall({ status: 'inProgress' });
+    const later = await storedWithCall({ status: 'inProgress' });
+    const completed = await storedWithCall();
+    const { queue, retries, deadLetters } = recordingQueue({ retry: new Set([refused.callId]) });
+    const items = [
+      ...streamItems(
+        [insertOf(refused, '20'), insertOf(later, '21'), insertOf(completed, '22')],
+        ENRICHMENT_START_MS,
+      ),
+      { id: '23', input: {}, unreadable: 'the stream record has no NEW_IMAGE' },
+    ];
+
+    // Act
+    const results = await runEnrichmentBatch(deps(), queue, items, { redeliversFromFirstFailure: true });
+
+    // Assess
+    expect(results).toEqual([
+      expect.objectContaining({ id: '20', handover: 'failed', error: new Error('SendMessage failed') }),
+      {
+        id: '21',
+        handover: 'failed',
+        outcome: expect.objectContaining({ kind: 'retry', callId: later.callId }),
+        reason: "left to the trigger's next delivery, which starts at 20, not handed over",
+      },
+      { id: '22', handover: 'done', outcome: expect.objectContaining({ kind: 'enriched' }) },
+      {
+        id: '23',
+        handover: 'failed',
+        reason: "left to the trigger's next delivery, which starts at 20, not handed over",
+      },
+    ]);
+    expect([...retries, ...deadLetters]).toEqual([]);
+    expect(await readCall(store, completed.callId)).toMatchObject({ details: { status: 'completed' } });
+    expect(failedItemIds(results)).toEqual(['20', '21', '23']);
+  });
+
+  test('from a stream, outcomes are handed over in the shard’s order, however the attempts end', async () => {
+    // Prepare: the first record's answer comes last.
+    const slow = await storedWithCall({ status: 'inProgress' });
+    fake.fail({ delayMs: TIMEOUT_MS / 2 }, { callId: slow.callId, times: 1 });
+    const fast = await storedWithCall({ status: 'inProgress' });
+    const items = streamItems([insertOf(slow, '30'), insertOf(fast, '31')], ENRICHMENT_START_MS);
+    const stream = recordingQueue();
+    const sqs = recordingQueue();
+
+    // Act
+    await runEnrichmentBatch(deps(), stream.queue, items, { redeliversFromFirstFailure: true });
+    fake.fail({ delayMs: TIMEOUT_MS / 2 }, { callId: slow.callId, times: 1 });
+    await runEnrichmentBatch(deps(), sqs.queue, items);
+
+    // Assess
+    expect(stream.retries.map((retry) => retry.job.callId)).toEqual([slow.callId, fast.callId]);
+    expect(sqs.retries.map((retry) => retry.job.callId)).toEqual([fast.callId, slow.callId]);
+  });
+
+  test('from a stream, an attempt that throws stops the handovers after it too', async () => {
+    // Prepare
+    const record = await storedWithCall();
+    const { queue, retries, deadLetters } = recordingQueue();
+    const broken = {
+      admit: () => {
+        throw new Error('pause broken');
+      },
+      settle: () => undefined,
+    };
+    const items = [
+      ...streamItems([insertOf(record, '40')], ENRICHMENT_START_MS),
+      { id: '41', input: {}, unreadable: 'the stream record has no NEW_IMAGE' },
+    ];
+
+    // Act
+    const results = await runEnrichmentBatch(deps({ pause: broken }), queue, items, {
+      redeliversFromFirstFailure: true,
+    });
+
+    // Assess
+    expect(failedItemIds(results)).toEqual(['40', '41']);
+    expect([...retries, ...deadLetters]).toEqual([]);
   });
 
   test('a dead letter that cannot be sent is reported, for a give-up and for an unreadable record', async () => {

@@ -568,6 +568,37 @@ test('a retry that cannot be sent is a batch item failure, so the stream deliver
   ]);
 });
 
+test('on a stream, the records after one whose retry cannot be sent are left to the next delivery, not handed over twice', async () => {
+  // Prepare: SQS refuses the first record's retry; the stream will deliver it and every record after it again.
+  const queues = await queuesOfTest();
+  const refused = await storedWithCall({ status: 'ringing' });
+  queues.sqs.middlewareStack.add(
+    (next) => async (args) => {
+      const body = (args.input as { MessageBody?: string }).MessageBody ?? '';
+      if (body.includes(refused.callId)) throw new Error('SendMessage failed');
+      return next(args);
+    },
+    { step: 'initialize', name: 'refuseOneRetry' },
+  );
+  const { handle } = enricher(queues);
+  const later = await storedWithCall({ status: 'ringing' });
+  const completed = await storedWithCall();
+  const event = streamEvent([refused, later, completed]);
+
+  // Act
+  const { result } = await withCapturedLogs(() => handle(event, context));
+  const redelivery = await withCapturedLogs(() => handle(event, context));
+
+  // Assess: the later record's retry is sent once, by the delivery that could hand it over in order.
+  const sequence = (index: number) => event.Records[index]?.dynamodb?.SequenceNumber;
+  expect(result).toEqual({
+    batchItemFailures: [{ itemIdentifier: sequence(0) }, { itemIdentifier: sequence(1) }],
+  });
+  expect(redelivery.result).toEqual(result);
+  expect(await readCall(store, completed.callId)).toMatchObject({ details: { status: 'completed' } });
+  expect(await queues.sentRetries()).toEqual([]);
+}, 30_000);
+
 test('neither the key nor the Authorization header is in any log line, metric or error, whatever FreeClimb answers', async () => {
   // Prepare: FreeClimb refuses, fails, echoes the key in its error text, or is too slow; a send fails.
   const queues = await queuesOfTest();
