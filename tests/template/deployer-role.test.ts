@@ -181,6 +181,17 @@ const DANGEROUS: Array<{
     resource: arn('lambda', 'function:payments'),
   },
   {
+    why: 'change the function of a stage whose name starts with this one’s (prod-eu)',
+    action: 'lambda:UpdateFunctionCode',
+    resource: arn('lambda', `function:${STACK}-eu-callStatus`),
+  },
+  {
+    why: 'pass the role of a stage whose name starts with this one’s (prod-eu)',
+    action: 'iam:PassRole',
+    resource: `arn:aws:iam::${ACCOUNT}:role/${STACK}-eu-${REGION}-callStatus`,
+    context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+  },
+  {
     why: 'invoke the function',
     action: 'lambda:InvokeFunction',
     resource: arn('lambda', `function:${STACK}-callStatus`),
