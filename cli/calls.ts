@@ -125,7 +125,7 @@ export async function* callLog(
  * The call log by day, as `calls` and `summary` read it. A table deployed before the index existed has no
  * index to read: that is said in words, with what to do.
  */
-export async function* callLogDays(
+async function* callLogDays(
   store: CallStore,
   window: CallLogWindow,
   filter: CallLogFilter,

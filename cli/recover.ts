@@ -121,7 +121,7 @@ export const recoverCommand: Command = {
     // The file may be the last copy of deliveries: finding nothing in it must never look like success.
     if (lines.length === 0) throw new CliError(nothingFound(from, ignored));
     // A dry run writes nothing, so it needs no table and works without credentials.
-    const store = dryRun || lines.length === 0 ? undefined : (await context.target()).store;
+    const store = dryRun ? undefined : (await context.target()).store;
 
     const results: RecoverResult[] = [];
     for (const line of lines) {

@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type EnrichmentDependencies, type EnrichmentOutcome, enrichCall } from './enrichment';
 import { type EnrichmentJob, firstJob } from './enrichment-job';
+import { messageOf } from './errors';
 
 /**
  * Where a batch hands what it did not finish: a job to try again later, or one that gave up (or could not be
@@ -199,8 +200,4 @@ async function deadLetter(queue: EnrichmentQueue, item: BatchItem, reason: strin
   } catch (error) {
     return { id: item.id, handover: 'failed', reason, error };
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

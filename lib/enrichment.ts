@@ -2,6 +2,7 @@ import type { Admission, AuthPause, KeyVerdict } from './auth-pause';
 import type { CallDetails } from './call-details';
 import { type CallStore, saveCallDetails, saveEnrichmentGaveUp } from './call-store';
 import { type EnrichmentJob, readEnrichmentJob } from './enrichment-job';
+import { messageOf } from './errors';
 import {
   type CallAnswer,
   type FreeClimbApi,
@@ -276,8 +277,4 @@ async function giveUp(
 function errorOf(result: AttemptResult): unknown {
   // Only a failure and a missing key carry one.
   return (result as { error?: unknown }).error;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

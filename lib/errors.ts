@@ -19,6 +19,11 @@ export abstract class WebhookError extends Error {
   }
 }
 
+/** The message of anything thrown, for a log line or a reason: an Error's message, anything else as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export type SignatureFailure = 'missing' | 'malformed' | 'stale' | 'future' | 'mismatch';
 
 /** The request is not provably from FreeClimb: 401, nothing stored. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { EnricherConfig } from '../lib/enricher-config';
-import { ConfigError } from '../lib/errors';
+import { ConfigError, messageOf } from '../lib/errors';
 import { JavaMissingError } from './dynamodb-local';
 import {
   createLocalTables,
@@ -353,10 +353,6 @@ function describeStartFailure(error: unknown, what: string, variable: string): E
     );
   }
   return error instanceof Error ? error : new Error(String(error));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 main().catch((error: unknown) => {

@@ -16,6 +16,7 @@ import { type EnricherConfig, loadEnricherConfig } from '../lib/enricher-config'
 import type { EnrichmentDependencies } from '../lib/enrichment';
 import { type BatchItem, type ItemResult, runEnrichmentBatch, streamItems } from '../lib/enrichment-batch';
 import type { EnrichmentJob } from '../lib/enrichment-job';
+import { messageOf } from '../lib/errors';
 import { createFreeClimbApiKey } from '../lib/freeclimb-api-key';
 import { DUMMY_CREDENTIALS } from './local-dynamodb';
 import { createLocalEnrichmentQueue } from './local-enrichment-queue';
@@ -344,8 +345,4 @@ function report(result: ItemResult, log: (line: string) => void, logError: (line
       // Gave up: the dead-letter line says it.
       return;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

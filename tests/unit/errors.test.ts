@@ -2,6 +2,7 @@ import {
   ConfigError,
   InvalidPayloadError,
   MalformedBodyError,
+  messageOf,
   PayloadTooLargeError,
   SignatureError,
   StoreUnavailableError,
@@ -54,4 +55,19 @@ test('a ConfigError is named so in logs and keeps its cause', () => {
   expect(error).toBeInstanceOf(Error);
   expect(error.name).toBe('ConfigError');
   expect(error.cause).toBe(cause);
+});
+
+describe('messageOf', () => {
+  test.each<[string, unknown, string]>([
+    ['an Error, its message alone', new TypeError('socket hang up'), 'socket hang up'],
+    ['a thrown string, as it is', 'not JSON', 'not JSON'],
+    ['anything else, as text', 42, '42'],
+    ['undefined', undefined, 'undefined'],
+  ])('%s', (_name, thrown, message) => {
+    // Act
+    const text = messageOf(thrown);
+
+    // Assess
+    expect(text).toBe(message);
+  });
 });
