@@ -188,7 +188,7 @@ function leftToRedelivery(attempted: Attempted, firstFailed: string): ItemResult
   return {
     id,
     handover: 'failed',
-    ...(outcome === undefined ? {} : { outcome }),
+    outcome,
     reason: `left to the trigger's next delivery, which starts at ${firstFailed}, not handed over`,
   };
 }

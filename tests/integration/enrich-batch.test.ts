@@ -283,6 +283,7 @@ describe('runEnrichmentBatch', () => {
         ENRICHMENT_START_MS,
       ),
       { id: '23', input: {}, unreadable: 'the stream record has no NEW_IMAGE' },
+      { id: '24', input: 'not json' },
     ];
 
     // Act
@@ -303,10 +304,16 @@ describe('runEnrichmentBatch', () => {
         handover: 'failed',
         reason: "left to the trigger's next delivery, which starts at 20, not handed over",
       },
+      {
+        id: '24',
+        handover: 'failed',
+        outcome: expect.objectContaining({ kind: 'gave-up', reason: 'the job is not JSON' }),
+        reason: "left to the trigger's next delivery, which starts at 20, not handed over",
+      },
     ]);
     expect([...retries, ...deadLetters]).toEqual([]);
     expect(await readCall(store, completed.callId)).toMatchObject({ details: { status: 'completed' } });
-    expect(failedItemIds(results)).toEqual(['20', '21', '23']);
+    expect(failedItemIds(results)).toEqual(['20', '21', '23', '24']);
   });
 
   test('from a stream, outcomes are handed over in the shard’s order, however the attempts end', async () => {
