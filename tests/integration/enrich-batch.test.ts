@@ -75,6 +75,14 @@ async function storedWithCall(options: Parameters<typeof callResource>[2] = {}):
   return record;
 }
 
+/** An auth pause that throws: an attempt that fails with a bug, not with an outcome. */
+const BROKEN_PAUSE = {
+  admit: () => {
+    throw new Error('pause broken');
+  },
+  settle: () => undefined,
+};
+
 const byId = (results: ItemResult[]) => new Map(results.map((result) => [result.id, result]));
 
 describe('stream records become first jobs', () => {
@@ -339,19 +347,13 @@ describe('runEnrichmentBatch', () => {
     // Prepare
     const record = await storedWithCall();
     const { queue, retries, deadLetters } = recordingQueue();
-    const broken = {
-      admit: () => {
-        throw new Error('pause broken');
-      },
-      settle: () => undefined,
-    };
     const items = [
       ...streamItems([insertOf(record, '40')], ENRICHMENT_START_MS),
       { id: '41', input: {}, unreadable: 'the stream record has no NEW_IMAGE' },
     ];
 
     // Act
-    const results = await runEnrichmentBatch(deps({ pause: broken }), queue, items, {
+    const results = await runEnrichmentBatch(deps({ pause: BROKEN_PAUSE }), queue, items, {
       redeliversFromFirstFailure: true,
     });
 
@@ -394,16 +396,10 @@ describe('runEnrichmentBatch', () => {
     // Prepare
     const record = await storedWithCall();
     const { queue, retries, deadLetters } = recordingQueue();
-    const broken = {
-      admit: () => {
-        throw new Error('pause broken');
-      },
-      settle: () => undefined,
-    };
     const items = streamItems([insertOf(record, '5')], ENRICHMENT_START_MS);
 
     // Act
-    const results = await runEnrichmentBatch(deps({ pause: broken }), queue, items);
+    const results = await runEnrichmentBatch(deps({ pause: BROKEN_PAUSE }), queue, items);
 
     // Assess
     expect(results).toEqual([{ id: '5', handover: 'failed', error: new Error('pause broken') }]);
