@@ -15,15 +15,19 @@ import {
 // the alarm sums those): each is written out here, so renaming one is a decision, not an accident.
 
 describe('webhook errors', () => {
-  test.each<[string, WebhookError, number, string]>([
-    ['SignatureError', new SignatureError('mismatch', 'x'), 401, 'unauthorized'],
-    ['PayloadTooLargeError', new PayloadTooLargeError('x'), 413, 'too-large'],
-    ['UnsupportedMediaTypeError', new UnsupportedMediaTypeError('x'), 415, 'unsupported-media-type'],
-    ['MalformedBodyError', new MalformedBodyError('x'), 400, 'malformed'],
-    ['InvalidPayloadError', new InvalidPayloadError([]), 422, 'invalid'],
-    ['StoreUnavailableError', new StoreUnavailableError('x'), 503, 'store-failed'],
-    ['UnverifiedRequestError', new UnverifiedRequestError('x'), 503, 'unverified'],
-  ])('%s answers %i and is counted as %s', (name, error, statusCode, outcome) => {
+  // Each error is made inside its test, not when the file loads: a mutation run counts what a test runs.
+  test.each<[string, () => WebhookError, number, string]>([
+    ['SignatureError', () => new SignatureError('mismatch', 'x'), 401, 'unauthorized'],
+    ['PayloadTooLargeError', () => new PayloadTooLargeError('x'), 413, 'too-large'],
+    ['UnsupportedMediaTypeError', () => new UnsupportedMediaTypeError('x'), 415, 'unsupported-media-type'],
+    ['MalformedBodyError', () => new MalformedBodyError('x'), 400, 'malformed'],
+    ['InvalidPayloadError', () => new InvalidPayloadError([]), 422, 'invalid'],
+    ['StoreUnavailableError', () => new StoreUnavailableError('x'), 503, 'store-failed'],
+    ['UnverifiedRequestError', () => new UnverifiedRequestError('x'), 503, 'unverified'],
+  ])('%s answers %i and is counted as %s', (name, make, statusCode, outcome) => {
+    // Act
+    const error = make();
+
     // Assess
     expect({ name: error.name, statusCode: error.statusCode, outcome: error.outcome }).toEqual({
       name,
